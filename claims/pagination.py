@@ -1,0 +1,135 @@
+"""Keyset ("cursor") pagination: `{"next", "previous", "results"}`.
+
+A cursor carries the sort key of the row it stands after (or before), never an offset, so in the
+default order by id every row is visited exactly once while other rows are inserted, updated or
+deleted. One query a page: it fetches one row more than the page to learn whether there is a next.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from rest_framework.request import Request
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from claims.errors import ValidationFailed
+
+CURSOR_PARAM = "cursor"
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order: the fields, all ascending or all descending, the last one unique."""
+
+    name: str
+    fields: tuple[str, ...]
+    descending: bool
+
+    def key(self, row: Any) -> list[Any]:
+        return [_encode_value(getattr(row, field)) for field in self.fields]
+
+    def after(self, key: Sequence[Any], *, reverse: bool) -> Q:
+        """Rows strictly after `key` in this order (before it, with `reverse`)."""
+        greater = self.descending == reverse
+        op = "gt" if greater else "lt"
+        condition = Q()
+        equal: dict[str, Any] = {}
+        for field, value in zip(self.fields, key, strict=True):
+            condition |= Q(**equal, **{f"{field}__{op}": value})
+            equal[field] = value
+        return condition
+
+    def order_by(self, *, reverse: bool) -> list[str]:
+        descending = self.descending != reverse
+        return [f"-{field}" if descending else field for field in self.fields]
+
+
+BY_ID = Ordering("id", ("id",), descending=False)
+BY_RECENT_UPDATE = Ordering("-updated_at", ("updated_at", "id"), descending=True)
+
+
+def _encode_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _decode_value(field: str, value: Any) -> Any:
+    if field == "id":
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ValueError
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValueError
+    return parsed
+
+
+def encode_cursor(ordering: Ordering, key: list[Any], *, reverse: bool) -> str:
+    payload = {"o": ordering.name, "r": reverse, "k": key}
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str, ordering: Ordering) -> tuple[list[Any], bool]:
+    problem = ValidationFailed(
+        {CURSOR_PARAM: ["Invalid cursor: use the `next` or `previous` link of a list response."]}
+    )
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        payload = json.loads(raw)
+        key = payload["k"]
+        reverse = payload["r"]
+        if payload["o"] != ordering.name:
+            raise ValidationFailed(
+                {CURSOR_PARAM: ["This cursor belongs to another `ordering`; keep the one it came with."]}
+            )
+        if not isinstance(key, list) or len(key) != len(ordering.fields) or not isinstance(reverse, bool):
+            raise problem
+        return [_decode_value(f, v) for f, v in zip(ordering.fields, key, strict=True)], reverse
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+        raise problem from None
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next: str | None
+    previous: str | None
+
+
+def paginate(
+    queryset: QuerySet[Any], request: Request, *, ordering: Ordering, page_size: int, cursor: str | None
+) -> Page:
+    reverse = False
+    if cursor:
+        key, reverse = decode_cursor(cursor, ordering)
+        queryset = queryset.filter(ordering.after(key, reverse=reverse))
+    rows = list(queryset.order_by(*ordering.order_by(reverse=reverse))[: page_size + 1])
+    more = len(rows) > page_size
+    rows = rows[:page_size]
+    if reverse:
+        rows.reverse()
+    # Going forward, there is a previous page whenever we came by a cursor; going back, there is
+    # a next page (the row the cursor stood before), and a previous one if the query found more.
+    has_next = more if not reverse else True
+    has_previous = bool(cursor) if not reverse else more
+    url = request.build_absolute_uri()
+
+    def link(row: Any, *, back: bool) -> str:
+        return replace_query_param(url, CURSOR_PARAM, encode_cursor(ordering, ordering.key(row), reverse=back))
+
+    next_link = link(rows[-1], back=False) if has_next and rows else None
+    previous_link = link(rows[0], back=True) if has_previous and rows else None
+    if has_previous and not rows:
+        # A backward cursor past the first row: the first page is the way back.
+        previous_link = remove_query_param(url, CURSOR_PARAM)
+    return Page(rows=rows, next=next_link, previous=previous_link)

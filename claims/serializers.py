@@ -1,0 +1,177 @@
+"""Request and response shapes. Output serializers read only what the selectors fetched: none of
+them queries, so a page costs the same number of queries at any size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from claims.models import ARTICLE_BODY_MAX, SUMMARY_MAX, Claim, ClaimStatus, Rating
+from claims.pagination import BY_ID, BY_RECENT_UPDATE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+
+MAX_ID = 2**63 - 1
+BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+
+
+# --- query parameters -------------------------------------------------------------------------
+
+
+class PageParams(serializers.Serializer):
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE,
+        help_text=f"Rows per page, 1 to {MAX_PAGE_SIZE}.",
+    )
+    cursor = serializers.CharField(
+        required=False, max_length=512, help_text="From a `next` or `previous` link; opaque."
+    )
+
+
+class ArticleListParams(PageParams):
+    outlet = serializers.CharField(required=False, max_length=200, help_text="Exact outlet name.")
+    author = serializers.CharField(required=False, max_length=200, help_text="Exact byline.")
+    q = serializers.CharField(required=False, max_length=500, help_text="Full text over headline and body.")
+
+
+class ClaimListParams(PageParams):
+    article = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = serializers.ChoiceField(required=False, choices=ClaimStatus.choices)
+    rating = serializers.ChoiceField(
+        required=False, choices=Rating.choices,
+        help_text="For clients, matches published verdicts only.",
+    )
+    claimant = serializers.CharField(
+        required=False, max_length=200, help_text="Case-insensitive substring of the claimant."
+    )
+    q = serializers.CharField(
+        required=False, max_length=500,
+        help_text="Full text over quote and summary (for clients, published summaries only).",
+    )
+    updated_after = serializers.DateTimeField(
+        required=False, help_text="RFC 3339 timestamp; claims changed strictly after it."
+    )
+    ordering = serializers.ChoiceField(
+        required=False, choices=[BY_ID.name, BY_RECENT_UPDATE.name], default=BY_ID.name,
+        help_text="`id` (default) or `-updated_at` (most recently changed first).",
+    )
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+class ArticleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    headline = serializers.CharField()
+    author = serializers.CharField()
+    outlet = serializers.CharField()
+    url = serializers.URLField(allow_null=True)
+    published_at = serializers.DateTimeField(allow_null=True)
+    language = serializers.CharField()
+    claim_count = serializers.IntegerField(read_only=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    updated_at = serializers.DateTimeField(read_only=True)
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    body = serializers.CharField()
+
+
+class EvidenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.URLField()
+    title = serializers.CharField()
+    publisher = serializers.CharField()
+    note = serializers.CharField()
+    added_at = serializers.DateTimeField(read_only=True)
+
+
+class CorrectionSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    from_rating = serializers.ChoiceField(choices=Rating.choices)
+    to_rating = serializers.ChoiceField(choices=Rating.choices)
+    note = serializers.CharField()
+
+
+class ClaimSerializer(serializers.Serializer):
+    """A claim as a viewer may see it: without the verdict (`rating`, `summary`, `evidence`,
+    `corrections`) until it is published, unless the context says `drafts_visible`."""
+
+    id = serializers.IntegerField(read_only=True)
+    article = serializers.IntegerField(source="article_id")
+    quote = serializers.CharField()
+    start = serializers.IntegerField()
+    end = serializers.IntegerField()
+    claimant = serializers.CharField()
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    rating = serializers.ChoiceField(choices=Rating.choices, allow_null=True)
+    summary = serializers.CharField(allow_null=True)
+    evidence = EvidenceSerializer(many=True)
+    corrections = CorrectionSerializer(many=True)
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def to_representation(self, instance: Claim) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not self.context.get("drafts_visible") and instance.status != ClaimStatus.PUBLISHED:
+            data.update(rating=None, summary=None, evidence=[], corrections=[])
+        return data
+
+
+class ClaimEventSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.get_username")
+    action = serializers.CharField()
+    changes = serializers.DictField(
+        child=serializers.ListField(min_length=2, max_length=2),
+        help_text="Each changed field as `[old, new]`.",
+    )
+    note = serializers.CharField()
+    version = serializers.IntegerField(help_text="The claim's version after this change.")
+
+
+# --- request bodies ---------------------------------------------------------------------------
+
+
+class ArticleCreateInput(serializers.Serializer):
+    headline = serializers.CharField(max_length=500)
+    author = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    outlet = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    url = serializers.URLField(max_length=2000, required=False, allow_null=True, allow_blank=True, default=None)
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    language = serializers.RegexField(
+        BCP47, max_length=35, required=False, default="en",
+        error_messages={"invalid": "Use a BCP 47 language tag such as `en` or `pt-BR`."},
+    )
+    body = serializers.CharField(max_length=ARTICLE_BODY_MAX, trim_whitespace=False)
+
+
+class ClaimCreateInput(serializers.Serializer):
+    article = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quote = serializers.CharField(trim_whitespace=False, max_length=ARTICLE_BODY_MAX)
+    claimant = serializers.CharField(max_length=200)
+    start = serializers.IntegerField(required=False, min_value=0, max_value=ARTICLE_BODY_MAX)
+    end = serializers.IntegerField(required=False, min_value=1, max_value=ARTICLE_BODY_MAX)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("start" in attrs) != ("end" in attrs):
+            missing = "end" if "start" in attrs else "start"
+            raise serializers.ValidationError({missing: ["Give both `start` and `end`, or neither."]})
+        return attrs
+
+
+class ClaimUpdateInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
+    rating = serializers.ChoiceField(choices=Rating.choices, required=False, allow_null=True)
+    summary = serializers.CharField(max_length=SUMMARY_MAX, required=False, allow_blank=True)
+    claimant = serializers.CharField(max_length=200, required=False)
+    note = serializers.CharField(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")
+
+
+class EvidenceCreateInput(serializers.Serializer):
+    url = serializers.URLField(max_length=2000)
+    title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = serializers.CharField(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")

@@ -1,0 +1,274 @@
+"""HTTP in and out, nothing else: parse and validate the request, call one selector or service,
+render the result. Rules live in `services`, reads in `selectors`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status as http
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import Serializer
+from rest_framework.views import APIView
+
+from claims import roles, selectors, services
+from claims.errors import NotFound, PreconditionRequired
+from claims.etags import etag_for, none_match, versions_matching
+from claims.pagination import BY_ID, BY_RECENT_UPDATE, Page, paginate
+from claims.permissions import EditorsOnly
+from claims.problems import problem_response
+from claims.schema import ETAG_HEADER, IF_MATCH, paginated, problems
+from claims.serializers import (
+    ArticleCreateInput,
+    ArticleDetailSerializer,
+    ArticleListParams,
+    ArticleSerializer,
+    ClaimCreateInput,
+    ClaimEventSerializer,
+    ClaimListParams,
+    ClaimSerializer,
+    ClaimUpdateInput,
+    EvidenceCreateInput,
+    EvidenceSerializer,
+    PageParams,
+)
+
+ORDERINGS = {o.name: o for o in (BY_ID, BY_RECENT_UPDATE)}
+
+
+def _valid(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def _page_response(page: Page, serializer: Serializer) -> Response:
+    return Response({"next": page.next, "previous": page.previous, "results": serializer.data})
+
+
+def _drafts_visible(request: Request) -> bool:
+    return roles.sees_drafts(request.user)
+
+
+def _if_match(request: Request, claim_id: int) -> frozenset[int] | None:
+    header = request.headers.get("If-Match")
+    if header is None:
+        raise PreconditionRequired(
+            "This request needs an If-Match header with the claim's current ETag, so that it "
+            "cannot overwrite a change you have not seen. GET the claim to read its ETag."
+        )
+    return versions_matching(header, claim_id)
+
+
+class ArticleListView(APIView):
+    @extend_schema(
+        operation_id="articles_list",
+        parameters=[ArticleListParams],
+        responses={200: paginated(ArticleSerializer), **problems(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = _valid(ArticleListParams, request.query_params)
+        articles = selectors.article_list(q=params.get("q"))
+        if params.get("outlet"):
+            articles = articles.filter(outlet=params["outlet"])
+        if params.get("author"):
+            articles = articles.filter(author=params["author"])
+        page = paginate(
+            articles, request, ordering=BY_ID, page_size=params["page_size"], cursor=params.get("cursor")
+        )
+        return _page_response(page, ArticleSerializer(page.rows, many=True))
+
+    @extend_schema(
+        operation_id="articles_create",
+        request=ArticleCreateInput,
+        responses={201: ArticleDetailSerializer, **problems(400, 401, 403, 413, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        article = services.article_create(**_valid(ArticleCreateInput, request.data))
+        article.claim_count = 0  # type: ignore[attr-defined]
+        location = reverse("article-detail", args=[article.pk])
+        return Response(
+            ArticleDetailSerializer(article).data,
+            status=http.HTTP_201_CREATED,
+            headers={"Location": request.build_absolute_uri(location)},
+        )
+
+
+class ArticleDetailView(APIView):
+    @extend_schema(
+        operation_id="articles_retrieve", responses={200: ArticleDetailSerializer, **problems(401, 403, 404)}
+    )
+    def get(self, request: Request, article_id: int) -> Response:
+        article = selectors.article_detail(article_id=article_id)
+        if article is None:
+            raise NotFound(f"There is no article {article_id}.")
+        return Response(ArticleDetailSerializer(article).data)
+
+
+class ClaimListView(APIView):
+    @extend_schema(
+        operation_id="claims_list",
+        parameters=[ClaimListParams],
+        responses={200: paginated(ClaimSerializer), **problems(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        params = _valid(ClaimListParams, request.query_params)
+        drafts_visible = _drafts_visible(request)
+        claims = selectors.claim_list(
+            drafts_visible=drafts_visible,
+            article=params.get("article"),
+            status=params.get("status"),
+            rating=params.get("rating"),
+            claimant=params.get("claimant"),
+            q=params.get("q"),
+            updated_after=params.get("updated_after"),
+        )
+        page = paginate(
+            claims, request,
+            ordering=ORDERINGS[params["ordering"]], page_size=params["page_size"], cursor=params.get("cursor"),
+        )
+        serializer = ClaimSerializer(page.rows, many=True, context={"drafts_visible": drafts_visible})
+        return _page_response(page, serializer)
+
+    @extend_schema(
+        operation_id="claims_create",
+        request=ClaimCreateInput,
+        responses={201: ClaimSerializer, **problems(400, 401, 403, 413, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ClaimCreateInput, request.data)
+        claim = services.claim_create(
+            actor=request.user,
+            article_id=data["article"],
+            quote=data["quote"],
+            claimant=data["claimant"],
+            start=data.get("start"),
+            end=data.get("end"),
+        )
+        return _claim_response(request, claim.pk, status=http.HTTP_201_CREATED, created=True)
+
+
+def _claim_response(request: Request, claim_id: int, *, status: int = 200, created: bool = False) -> Response:
+    drafts_visible = _drafts_visible(request)
+    claim = selectors.claim_detail(claim_id=claim_id, drafts_visible=drafts_visible)
+    if claim is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    headers = {"ETag": etag_for(claim)}
+    if created:
+        headers["Location"] = request.build_absolute_uri(reverse("claim-detail", args=[claim.pk]))
+    data = ClaimSerializer(claim, context={"drafts_visible": drafts_visible}).data
+    return Response(data, status=status, headers=headers)
+
+
+class ClaimDetailView(APIView):
+    @extend_schema(
+        operation_id="claims_retrieve",
+        parameters=[
+            ETAG_HEADER,
+            OpenApiParameter(
+                "If-None-Match", location=OpenApiParameter.HEADER, required=False,
+                description="The ETag you hold; 304 if it is still current.",
+            )
+        ],
+        responses={
+            200: ClaimSerializer,
+            304: OpenApiResponse(description="Not modified: your copy is current."),
+            **problems(401, 403, 404),
+        },
+    )
+    def get(self, request: Request, claim_id: int) -> Response:
+        drafts_visible = _drafts_visible(request)
+        claim = selectors.claim_detail(claim_id=claim_id, drafts_visible=drafts_visible)
+        if claim is None:
+            raise NotFound(f"There is no claim {claim_id}.")
+        etag = etag_for(claim)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None and none_match(if_none_match, claim):
+            return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        data = ClaimSerializer(claim, context={"drafts_visible": drafts_visible}).data
+        return Response(data, headers={"ETag": etag})
+
+    @extend_schema(
+        operation_id="claims_partial_update",
+        parameters=[IF_MATCH, ETAG_HEADER],
+        request=ClaimUpdateInput,
+        responses={
+            200: ClaimSerializer,
+            **problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
+        },
+    )
+    def patch(self, request: Request, claim_id: int) -> Response:
+        expected = _if_match(request, claim_id)
+        data = _valid(ClaimUpdateInput, request.data)
+        services.claim_update(actor=request.user, claim_id=claim_id, expected_versions=expected, **data)
+        return _claim_response(request, claim_id)
+
+    @extend_schema(
+        operation_id="claims_destroy",
+        parameters=[IF_MATCH],
+        responses={204: None, **problems(401, 403, 404, 409, 412, 428)},
+    )
+    def delete(self, request: Request, claim_id: int) -> Response:
+        expected = _if_match(request, claim_id)
+        services.claim_delete(actor=request.user, claim_id=claim_id, expected_versions=expected)
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+
+class ClaimHistoryView(APIView):
+    permission_classes = [EditorsOnly]
+
+    @extend_schema(
+        operation_id="claims_history_list",
+        parameters=[PageParams],
+        responses={200: paginated(ClaimEventSerializer), **problems(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, claim_id: int) -> Response:
+        params = _valid(PageParams, request.query_params)
+        if not selectors.claim_exists(claim_id=claim_id):
+            raise NotFound(f"There is no claim {claim_id}.")
+        page = paginate(
+            selectors.claim_history(claim_id=claim_id), request,
+            ordering=BY_ID, page_size=params["page_size"], cursor=params.get("cursor"),
+        )
+        return _page_response(page, ClaimEventSerializer(page.rows, many=True))
+
+
+class ClaimEvidenceView(APIView):
+    @extend_schema(
+        operation_id="claims_evidence_create",
+        request=EvidenceCreateInput,
+        responses={201: EvidenceSerializer, **problems(400, 401, 403, 404, 412, 413, 415)},
+    )
+    def post(self, request: Request, claim_id: int) -> Response:
+        data = _valid(EvidenceCreateInput, request.data)
+        header = request.headers.get("If-Match")
+        expected = versions_matching(header, claim_id) if header is not None else None
+        evidence = services.evidence_add(
+            actor=request.user, claim_id=claim_id, expected_versions=expected, **data
+        )
+        return Response(EvidenceSerializer(evidence).data, status=http.HTTP_201_CREATED)
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Alive: the process answers. It does not touch the database, so a database outage does not
+    get healthy workers restarted."""
+    return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Ready: the database answers a query."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return problem_response(503, f"The database is not answering ({type(exc).__name__}).")
+    return JsonResponse({"status": "ok", "database": "ok"})
+
