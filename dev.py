@@ -24,7 +24,7 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 VAR = ROOT / "var"
 
-if sys.version_info < (3, 11):
+if sys.version_info < (3, 11):  # noqa: UP036 -- this script is what tells an old Python so
     sys.exit(f"Python 3.11 or newer is needed; this is {sys.version.split()[0]}.")
 
 

@@ -37,7 +37,13 @@ def versions_matching(header: str, claim_id: int) -> frozenset[int] | None:
     versions = set()
     for weak, opaque in tags:
         claim_part, _, version = opaque.partition("-")
-        if not weak and claim_part == str(claim_id) and version.isascii() and version.isdigit() and len(version) < 19:
+        if (
+            not weak
+            and claim_part == str(claim_id)
+            and version.isascii()
+            and version.isdigit()
+            and len(version) < 19
+        ):
             versions.add(int(version))
     return frozenset(versions)
 

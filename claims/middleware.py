@@ -33,14 +33,13 @@ class RequestLimitsMiddleware:
             return problem_response(400, f"Content-Length {declared!r} is not a number of bytes.")
         if length > settings.MAX_REQUEST_BODY_BYTES:
             return request_too_large()
-        charset = request.content_params.get("charset") if request.content_type else None
+        charset = (request.content_params or {}).get("charset")
         if charset is not None and charset.strip().lower() not in ACCEPTED_CHARSETS:
             return problem_response(
                 415, f"Request bodies must be UTF-8; charset={charset!r} is not accepted."
             )
         if "\x00" in request.path or any(
-            "\x00" in key or any("\x00" in value for value in values)
-            for key, values in request.GET.lists()
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             return problem_response(400, "NUL characters are not allowed in the URL.")
         return self.get_response(request)

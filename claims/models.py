@@ -64,7 +64,8 @@ class Article(TimeStampedModel):
     headline = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
     outlet = models.CharField(max_length=200, blank=True)
-    url = models.URLField(max_length=2000, null=True, blank=True)
+    # NULL, not "", for "no URL": uniqueness applies only to URLs that are set.
+    url = models.URLField(max_length=2000, null=True, blank=True)  # noqa: DJ001
     published_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=35, default="en")
     # The body is fixed once the article exists: every claim's offsets point into it.
@@ -90,7 +91,6 @@ class Article(TimeStampedModel):
         return self.headline
 
 
-
 class Claim(TimeStampedModel):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
     quote = models.TextField()
@@ -101,7 +101,8 @@ class Claim(TimeStampedModel):
     suffix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
     claimant = models.CharField(max_length=200)
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
-    rating = models.CharField(max_length=16, choices=Rating.choices, null=True, blank=True)
+    # NULL until a verdict exists; the contract serves it as null.
+    rating = models.CharField(max_length=16, choices=Rating.choices, null=True, blank=True)  # noqa: DJ001
     summary = models.TextField(max_length=SUMMARY_MAX, blank=True)
     version = models.PositiveIntegerField(default=1)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -132,9 +133,7 @@ class Claim(TimeStampedModel):
                 name="claims_claim_published_has_verdict",
             ),
             # One claim per span: anchoring the same words twice is a duplicate, not a new claim.
-            models.UniqueConstraint(
-                fields=["article", "start", "end"], name="claims_claim_unique_span"
-            ),
+            models.UniqueConstraint(fields=["article", "start", "end"], name="claims_claim_unique_span"),
         ]
         indexes = [
             # GET /claims/?status=  (then keyset on id)
@@ -207,9 +206,7 @@ class EventAction(models.TextChoices):
 
 class ClaimEvent(AppendOnlyModel):
     # No database foreign key: a deleted claim keeps its history, which records the deletion.
-    claim = models.ForeignKey(
-        Claim, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events"
-    )
+    claim = models.ForeignKey(Claim, on_delete=models.DO_NOTHING, db_constraint=False, related_name="events")
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=20, choices=EventAction.choices)

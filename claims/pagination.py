@@ -125,7 +125,9 @@ def paginate(
     url = request.build_absolute_uri()
 
     def link(row: Any, *, back: bool) -> str:
-        return replace_query_param(url, CURSOR_PARAM, encode_cursor(ordering, ordering.key(row), reverse=back))
+        return replace_query_param(
+            url, CURSOR_PARAM, encode_cursor(ordering, ordering.key(row), reverse=back)
+        )
 
     next_link = link(rows[-1], back=False) if has_next and rows else None
     previous_link = link(rows[0], back=True) if has_previous and rows else None

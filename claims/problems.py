@@ -76,8 +76,12 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     if isinstance(exc, DomainError):
         extra = {"allowed": exc.allowed} if hasattr(exc, "allowed") else {}
         return problem_response(
-            exc.status, exc.detail, slug=exc.slug, title=exc.title,
-            errors=getattr(exc, "errors", None), **extra,
+            exc.status,
+            exc.detail,
+            slug=exc.slug,
+            title=exc.title,
+            errors=getattr(exc, "errors", None),
+            **extra,
         )
     if isinstance(exc, drf.ValidationError):
         errors = flatten_errors(exc.detail)

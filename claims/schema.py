@@ -13,11 +13,13 @@ from rest_framework import serializers
 class ProblemSerializer(serializers.Serializer):
     """RFC 9457 problem details, served as application/problem+json."""
 
-    type = serializers.CharField(help_text="A URI naming the kind of problem; `about:blank` for plain HTTP errors.")
+    type = serializers.CharField(
+        help_text="A URI naming the kind of problem; `about:blank` for plain HTTP errors."
+    )
     title = serializers.CharField()
     status = serializers.IntegerField(help_text="The HTTP status code.")
     detail = serializers.CharField(help_text="What went wrong and what to do about it.")
-    errors = serializers.DictField(
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors: messages per field.",
@@ -54,12 +56,18 @@ def paginated(serializer_class: type[serializers.Serializer]) -> Any:
 
 
 ETAG_HEADER = OpenApiParameter(
-    "ETag", location=OpenApiParameter.HEADER, response=True, type=str,
+    "ETag",
+    location=OpenApiParameter.HEADER,
+    response=True,
+    type=str,
     description="The claim's current entity tag; send it back in If-Match to change the claim.",
 )
 
 IF_MATCH = OpenApiParameter(
-    "If-Match", location=OpenApiParameter.HEADER, required=True, type=str,
+    "If-Match",
+    location=OpenApiParameter.HEADER,
+    required=True,
+    type=str,
     description="The claim's current ETag (from GET). Missing: 428; stale: 412.",
 )
 

@@ -30,9 +30,12 @@ def api_token_for_prefix(*, prefix: str) -> ApiToken | None:
     if token is not None:
         user: Any = token.user
         user.api_role = (
-            roles.ADMIN if user.is_superuser
-            else roles.EDITOR if token.is_editor  # type: ignore[attr-defined]
-            else roles.CLIENT if token.is_client  # type: ignore[attr-defined]
+            roles.ADMIN
+            if user.is_superuser
+            else roles.EDITOR
+            if token.is_editor
+            else roles.CLIENT
+            if token.is_client
             else None
         )
     return token

@@ -19,7 +19,10 @@ BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 class PageParams(serializers.Serializer):
     page_size = serializers.IntegerField(
-        required=False, min_value=1, max_value=MAX_PAGE_SIZE, default=DEFAULT_PAGE_SIZE,
+        required=False,
+        min_value=1,
+        max_value=MAX_PAGE_SIZE,
+        default=DEFAULT_PAGE_SIZE,
         help_text=f"Rows per page, 1 to {MAX_PAGE_SIZE}.",
     )
     cursor = serializers.CharField(
@@ -37,21 +40,25 @@ class ClaimListParams(PageParams):
     article = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     status = serializers.ChoiceField(required=False, choices=ClaimStatus.choices)
     rating = serializers.ChoiceField(
-        required=False, choices=Rating.choices,
+        required=False,
+        choices=Rating.choices,
         help_text="For clients, matches published verdicts only.",
     )
     claimant = serializers.CharField(
         required=False, max_length=200, help_text="Case-insensitive substring of the claimant."
     )
     q = serializers.CharField(
-        required=False, max_length=500,
+        required=False,
+        max_length=500,
         help_text="Full text over quote and summary (for clients, published summaries only).",
     )
     updated_after = serializers.DateTimeField(
         required=False, help_text="RFC 3339 timestamp; claims changed strictly after it."
     )
     ordering = serializers.ChoiceField(
-        required=False, choices=[BY_ID.name, BY_RECENT_UPDATE.name], default=BY_ID.name,
+        required=False,
+        choices=[BY_ID.name, BY_RECENT_UPDATE.name],
+        default=BY_ID.name,
         help_text="`id` (default) or `-updated_at` (most recently changed first).",
     )
 
@@ -139,10 +146,15 @@ class ArticleCreateInput(serializers.Serializer):
     headline = serializers.CharField(max_length=500)
     author = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     outlet = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    url = serializers.URLField(max_length=2000, required=False, allow_null=True, allow_blank=True, default=None)
+    url = serializers.URLField(
+        max_length=2000, required=False, allow_null=True, allow_blank=True, default=None
+    )
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     language = serializers.RegexField(
-        BCP47, max_length=35, required=False, default="en",
+        BCP47,
+        max_length=35,
+        required=False,
+        default="en",
         error_messages={"invalid": "Use a BCP 47 language tag such as `en` or `pt-BR`."},
     )
     body = serializers.CharField(max_length=ARTICLE_BODY_MAX, trim_whitespace=False)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, Group
+from django.contrib.auth.models import Group, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -66,8 +66,13 @@ def article_create(
 ) -> Article:
     url = url or None
     article = Article(
-        headline=headline, body=body, author=author, outlet=outlet, url=url,
-        published_at=published_at, language=language,
+        headline=headline,
+        body=body,
+        author=author,
+        outlet=outlet,
+        url=url,
+        published_at=published_at,
+        language=language,
     )
     try:
         with transaction.atomic():
@@ -109,34 +114,38 @@ def anchor_quote(body: str, quote: str, *, start: int | None = None, end: int | 
             raise ValidationFailed({"quote": ["The quote does not occur in the article's body."]})
         if len(positions) > 1:
             listed = ", ".join(str(p) for p in positions[:5]) + (", ..." if len(positions) > 5 else "")
-            raise ValidationFailed({
-                "quote": [
-                    f"The quote occurs more than once in the article's body (at offsets {listed}); "
-                    "give `start` and `end` to say which one."
-                ]
-            })
+            raise ValidationFailed(
+                {
+                    "quote": [
+                        f"The quote occurs more than once in the article's body (at offsets {listed}); "
+                        "give `start` and `end` to say which one."
+                    ]
+                }
+            )
         start = positions[0]
         end = start + len(quote)
     elif end <= start:
         raise ValidationFailed({"end": [f"`end` ({end}) must be greater than `start` ({start})."]})
     elif end > len(body):
-        raise ValidationFailed({
-            "end": [f"`end` ({end}) is past the end of the article's body ({len(body)} characters)."]
-        })
+        raise ValidationFailed(
+            {"end": [f"`end` ({end}) is past the end of the article's body ({len(body)} characters)."]}
+        )
     elif body[start:end] != quote:
         hint = (
             f" The quote occurs at offset{'s' if len(positions) > 1 else ''} "
-            + ", ".join(str(p) for p in positions[:5]) + "."
-            if positions else " The quote does not occur in the body at all."
+            + ", ".join(str(p) for p in positions[:5])
+            + "."
+            if positions
+            else " The quote does not occur in the body at all."
         )
-        raise ValidationFailed({
-            "quote": [f"The body at [{start}:{end}] is {body[start:end]!r}, not the quote.{hint}"]
-        })
+        raise ValidationFailed(
+            {"quote": [f"The body at [{start}:{end}] is {body[start:end]!r}, not the quote.{hint}"]}
+        )
     return Anchor(
         start=start,
         end=end,
-        prefix=body[max(0, start - CONTEXT_CHARS):start],
-        suffix=body[end:end + CONTEXT_CHARS],
+        prefix=body[max(0, start - CONTEXT_CHARS) : start],
+        suffix=body[end : end + CONTEXT_CHARS],
     )
 
 
@@ -152,7 +161,7 @@ def _occurrences(body: str, quote: str, *, limit: int) -> list[int]:
 
 def claim_create(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     article_id: int,
     quote: str,
     claimant: str,
@@ -167,13 +176,26 @@ def claim_create(
             anchor = anchor_quote(article.body, quote, start=start, end=end)
             _refuse_duplicate_span(article_id, anchor)
             claim = Claim.objects.create(
-                article=article, quote=quote, start=anchor.start, end=anchor.end,
-                prefix=anchor.prefix, suffix=anchor.suffix, claimant=claimant,
+                article=article,
+                quote=quote,
+                start=anchor.start,
+                end=anchor.end,
+                prefix=anchor.prefix,
+                suffix=anchor.suffix,
+                claimant=claimant,
             )
-            _record(claim, actor, EventAction.CREATED, {
-                "quote": [None, quote], "start": [None, anchor.start], "end": [None, anchor.end],
-                "claimant": [None, claimant], "status": [None, claim.status],
-            })
+            _record(
+                claim,
+                actor,
+                EventAction.CREATED,
+                {
+                    "quote": [None, quote],
+                    "start": [None, anchor.start],
+                    "end": [None, anchor.end],
+                    "claimant": [None, claimant],
+                    "status": [None, claim.status],
+                },
+            )
     except IntegrityError:
         # A concurrent request anchored the same span after our check.
         _refuse_duplicate_span(article_id, anchor)
@@ -193,7 +215,7 @@ def _refuse_duplicate_span(article_id: int, anchor: Anchor) -> None:
 
 def claim_update(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     claim_id: int,
     expected_versions: frozenset[int] | None,
     status: str = UNSET,
@@ -204,9 +226,9 @@ def claim_update(
 ) -> Claim:
     """Change a claim's verdict, status or claimant, following the workflow.
 
-    `expected_versions` are the versions the caller accepts (its `If-Match`; None: any). Moving a published verdict
-    back to review, or correcting it in place, needs a `note`; publishing needs a rating and a
-    summary. A request that changes nothing returns the claim as it is.
+    `expected_versions` are the versions the caller accepts (its `If-Match`; None: any). Moving a
+    published verdict back to review, or correcting it in place, needs a `note`; publishing needs
+    a rating and a summary. A request that changes nothing returns the claim as it is.
     """
     with transaction.atomic():
         claim = _lock(claim_id, expected_versions)
@@ -246,12 +268,14 @@ def claim_update(
             Correction.objects.create(
                 claim=claim,
                 from_rating=changes.get("rating", [claim.rating])[0],
-                to_rating=claim.rating,
+                to_rating=cast(str, claim.rating),  # checked above: a published claim has one
                 note=note,
             )
         action = (
-            EventAction.CORRECTED if correcting
-            else EventAction.STATUS_CHANGED if target != current
+            EventAction.CORRECTED
+            if correcting
+            else EventAction.STATUS_CHANGED
+            if target != current
             else EventAction.UPDATED
         )
         _save_new_version(claim, fields=[*changes, "published_at"])
@@ -259,7 +283,7 @@ def claim_update(
     return claim
 
 
-def claim_delete(*, actor: AbstractBaseUser, claim_id: int, expected_versions: frozenset[int] | None) -> None:
+def claim_delete(*, actor: User, claim_id: int, expected_versions: frozenset[int] | None) -> None:
     """Delete a claim that is still pending. Its history stays, ending with the deletion."""
     with transaction.atomic():
         claim = _lock(claim_id, expected_versions)
@@ -269,15 +293,22 @@ def claim_delete(*, actor: AbstractBaseUser, claim_id: int, expected_versions: f
                 "Move it back to 'pending' first, or mark it 'not_checkable'."
             )
         claim.version += 1
-        _record(claim, actor, EventAction.DELETED, {
-            "quote": [claim.quote, None], "claimant": [claim.claimant, None], "status": [claim.status, None],
-        })
+        _record(
+            claim,
+            actor,
+            EventAction.DELETED,
+            {
+                "quote": [claim.quote, None],
+                "claimant": [claim.claimant, None],
+                "status": [claim.status, None],
+            },
+        )
         claim.delete()
 
 
 def evidence_add(
     *,
-    actor: AbstractBaseUser,
+    actor: User,
     claim_id: int,
     url: str,
     title: str = "",
@@ -288,12 +319,16 @@ def evidence_add(
     with transaction.atomic():
         claim = _lock(claim_id, expected_versions)
         evidence = Evidence.objects.create(
-            claim=claim, url=url, title=title, publisher=publisher, note=note, added_by=actor  # type: ignore[misc]
+            claim=claim, url=url, title=title, publisher=publisher, note=note, added_by=actor
         )
         _save_new_version(claim, fields=[])
-        _record(claim, actor, EventAction.EVIDENCE_ADDED, {
-            "evidence": [None, {"id": evidence.pk, "url": url, "title": title, "publisher": publisher}]
-        }, note=note)
+        _record(
+            claim,
+            actor,
+            EventAction.EVIDENCE_ADDED,
+            {"evidence": [None, {"id": evidence.pk, "url": url, "title": title, "publisher": publisher}]},
+            note=note,
+        )
     return evidence
 
 
@@ -315,7 +350,7 @@ def _save_new_version(claim: Claim, *, fields: list[str]) -> None:
 
 
 def _record(
-    claim: Claim, actor: AbstractBaseUser, action: str, changes: dict[str, list[Any]], *, note: str = ""
+    claim: Claim, actor: User, action: str, changes: dict[str, list[Any]], *, note: str = ""
 ) -> ClaimEvent:
     return ClaimEvent.objects.create(
         claim_id=claim.pk, actor=actor, action=action, changes=changes, note=note, version=claim.version

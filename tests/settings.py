@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
 
-from project.settings import *  # noqa: E402,F403
+from project.settings import *  # noqa: F403
 
 # Users are created by the hundred in tests; the default hasher's cost would dominate the run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,5 +1,7 @@
 """The seed column's claims, identified and anchored by hand, so the demo has real claims in every status."""
-ARTICLE = {
+from typing import Any
+
+ARTICLE: dict[str, Any] = {
     # Headline: NOT the verified Bloomberg original. It is reconstructed from the
     # slug of the Japan Times reprint ("trump-least-natos-problems"); the Bloomberg
     # headline could not be established.
@@ -16,7 +18,7 @@ ARTICLE = {
     "language": "en",
 }
 
-CLAIMS = [
+CLAIMS: list[dict[str, Any]] = [
     {
         "quote": "It was meant to be a celebration of the 70th anniversary of NATO.",
         "claimant": "Bobby Ghosh",

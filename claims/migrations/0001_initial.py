@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,162 +15,401 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('headline', models.CharField(max_length=500)),
-                ('author', models.CharField(blank=True, max_length=200)),
-                ('outlet', models.CharField(blank=True, max_length=200)),
-                ('url', models.URLField(blank=True, max_length=2000, null=True)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('language', models.CharField(default='en', max_length=35)),
-                ('body', models.TextField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("headline", models.CharField(max_length=500)),
+                ("author", models.CharField(blank=True, max_length=200)),
+                ("outlet", models.CharField(blank=True, max_length=200)),
+                ("url", models.URLField(blank=True, max_length=2000, null=True)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("language", models.CharField(default="en", max_length=35)),
+                ("body", models.TextField()),
             ],
             options={
-                'indexes': [models.Index(fields=['outlet', 'id'], name='claims_article_outlet'), models.Index(fields=['author', 'id'], name='claims_article_author')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('url__isnull', False)), fields=('url',), name='claims_article_url_unique'), models.CheckConstraint(condition=models.Q(('body__length__lte', 100000)), name='claims_article_body_max_length'), models.CheckConstraint(condition=models.Q(('headline', ''), _negated=True), name='claims_article_headline_not_empty')],
+                "indexes": [
+                    models.Index(fields=["outlet", "id"], name="claims_article_outlet"),
+                    models.Index(fields=["author", "id"], name="claims_article_author"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("url__isnull", False)),
+                        fields=("url",),
+                        name="claims_article_url_unique",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("body__length__lte", 100000)),
+                        name="claims_article_body_max_length",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("headline", ""), _negated=True),
+                        name="claims_article_headline_not_empty",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Claim',
+            name="Claim",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('quote', models.TextField()),
-                ('start', models.PositiveIntegerField()),
-                ('end', models.PositiveIntegerField()),
-                ('prefix', models.CharField(blank=True, max_length=32)),
-                ('suffix', models.CharField(blank=True, max_length=32)),
-                ('claimant', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('in_review', 'In review'), ('published', 'Published'), ('not_checkable', 'Not checkable')], default='pending', max_length=16)),
-                ('rating', models.CharField(blank=True, choices=[('true', 'True'), ('mostly_true', 'Mostly true'), ('half_true', 'Half true'), ('mostly_false', 'Mostly false'), ('false', 'False'), ('misleading', 'Misleading'), ('unproven', 'Unproven')], max_length=16, null=True)),
-                ('summary', models.TextField(blank=True, max_length=10000)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='claims', to='claims.article')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("quote", models.TextField()),
+                ("start", models.PositiveIntegerField()),
+                ("end", models.PositiveIntegerField()),
+                ("prefix", models.CharField(blank=True, max_length=32)),
+                ("suffix", models.CharField(blank=True, max_length=32)),
+                ("claimant", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("in_review", "In review"),
+                            ("published", "Published"),
+                            ("not_checkable", "Not checkable"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "rating",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("true", "True"),
+                            ("mostly_true", "Mostly true"),
+                            ("half_true", "Half true"),
+                            ("mostly_false", "Mostly false"),
+                            ("false", "False"),
+                            ("misleading", "Misleading"),
+                            ("unproven", "Unproven"),
+                        ],
+                        max_length=16,
+                        null=True,
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, max_length=10000)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="claims",
+                        to="claims.article",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ClaimEvent',
+            name="ClaimEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('action', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('status_changed', 'Status changed'), ('corrected', 'Corrected'), ('evidence_added', 'Evidence added'), ('deleted', 'Deleted')], max_length=20)),
-                ('changes', models.JSONField(default=dict)),
-                ('note', models.TextField(blank=True, max_length=10000)),
-                ('version', models.PositiveIntegerField()),
-                ('actor', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("status_changed", "Status changed"),
+                            ("corrected", "Corrected"),
+                            ("evidence_added", "Evidence added"),
+                            ("deleted", "Deleted"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("changes", models.JSONField(default=dict)),
+                ("note", models.TextField(blank=True, max_length=10000)),
+                ("version", models.PositiveIntegerField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="claims.claim",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Correction',
+            name="Correction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('from_rating', models.CharField(choices=[('true', 'True'), ('mostly_true', 'Mostly true'), ('half_true', 'Half true'), ('mostly_false', 'Mostly false'), ('false', 'False'), ('misleading', 'Misleading'), ('unproven', 'Unproven')], max_length=16)),
-                ('to_rating', models.CharField(choices=[('true', 'True'), ('mostly_true', 'Mostly true'), ('half_true', 'Half true'), ('mostly_false', 'Mostly false'), ('false', 'False'), ('misleading', 'Misleading'), ('unproven', 'Unproven')], max_length=16)),
-                ('note', models.TextField(max_length=10000)),
-                ('claim', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='corrections', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "from_rating",
+                    models.CharField(
+                        choices=[
+                            ("true", "True"),
+                            ("mostly_true", "Mostly true"),
+                            ("half_true", "Half true"),
+                            ("mostly_false", "Mostly false"),
+                            ("false", "False"),
+                            ("misleading", "Misleading"),
+                            ("unproven", "Unproven"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "to_rating",
+                    models.CharField(
+                        choices=[
+                            ("true", "True"),
+                            ("mostly_true", "Mostly true"),
+                            ("half_true", "Half true"),
+                            ("mostly_false", "Mostly false"),
+                            ("false", "False"),
+                            ("misleading", "Misleading"),
+                            ("unproven", "Unproven"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("note", models.TextField(max_length=10000)),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="corrections",
+                        to="claims.claim",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Evidence',
+            name="Evidence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=2000)),
-                ('title', models.CharField(blank=True, max_length=500)),
-                ('publisher', models.CharField(blank=True, max_length=200)),
-                ('note', models.TextField(blank=True, max_length=10000)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('claim', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='evidence', to='claims.claim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("url", models.URLField(max_length=2000)),
+                ("title", models.CharField(blank=True, max_length=500)),
+                ("publisher", models.CharField(blank=True, max_length=200)),
+                ("note", models.TextField(blank=True, max_length=10000)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "claim",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="evidence",
+                        to="claims.claim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'evidence',
+                "verbose_name_plural": "evidence",
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('prefix', models.CharField(max_length=16, unique=True)),
-                ('digest', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100)),
+                ("prefix", models.CharField(max_length=16, unique=True)),
+                ("digest", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('digest__length', 64)), name='claims_apitoken_digest_sha256')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("digest__length", 64)), name="claims_apitoken_digest_sha256"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['status', 'id'], name='claims_claim_status'),
+            model_name="claim",
+            index=models.Index(fields=["status", "id"], name="claims_claim_status"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['rating', 'id'], name='claims_claim_rating'),
+            model_name="claim",
+            index=models.Index(fields=["rating", "id"], name="claims_claim_rating"),
         ),
         migrations.AddIndex(
-            model_name='claim',
-            index=models.Index(fields=['updated_at', 'id'], name='claims_claim_updated'),
+            model_name="claim",
+            index=models.Index(fields=["updated_at", "id"], name="claims_claim_updated"),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'in_review', 'published', 'not_checkable'])), name='claims_claim_status_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["pending", "in_review", "published", "not_checkable"])),
+                name="claims_claim_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('rating__isnull', True), ('rating__in', ['true', 'mostly_true', 'half_true', 'mostly_false', 'false', 'misleading', 'unproven']), _connector='OR'), name='claims_claim_rating_valid'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("rating__isnull", True),
+                    (
+                        "rating__in",
+                        [
+                            "true",
+                            "mostly_true",
+                            "half_true",
+                            "mostly_false",
+                            "false",
+                            "misleading",
+                            "unproven",
+                        ],
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_claim_rating_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('start__gte', 0)), name='claims_claim_start_not_negative'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__gte", 0)), name="claims_claim_start_not_negative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='claims_claim_start_before_end'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("start__lt", models.F("end"))), name="claims_claim_start_before_end"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('quote__length', django.db.models.expressions.CombinedExpression(models.F('end'), '-', models.F('start')))), name='claims_claim_quote_fits_span'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "quote__length",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("end"), "-", models.F("start")
+                        ),
+                    )
+                ),
+                name="claims_claim_quote_fits_span",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('claimant', ''), _negated=True), name='claims_claim_claimant_not_empty'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("claimant", ""), _negated=True), name="claims_claim_claimant_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('summary__length__lte', 10000)), name='claims_claim_summary_max_length'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("summary__length__lte", 10000)), name="claims_claim_summary_max_length"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='claims_claim_version_positive'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("version__gte", 1)), name="claims_claim_version_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'published'), _negated=True), models.Q(('rating__isnull', False), models.Q(('summary', ''), _negated=True), ('published_at__isnull', False)), _connector='OR'), name='claims_claim_published_has_verdict'),
+            model_name="claim",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "published"), _negated=True),
+                    models.Q(
+                        ("rating__isnull", False),
+                        models.Q(("summary", ""), _negated=True),
+                        ("published_at__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="claims_claim_published_has_verdict",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claim',
-            constraint=models.UniqueConstraint(fields=('article', 'start', 'end'), name='claims_claim_unique_span'),
+            model_name="claim",
+            constraint=models.UniqueConstraint(
+                fields=("article", "start", "end"), name="claims_claim_unique_span"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claimevent',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['created', 'updated', 'status_changed', 'corrected', 'evidence_added', 'deleted'])), name='claims_claimevent_action_valid'),
+            model_name="claimevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "action__in",
+                        ["created", "updated", "status_changed", "corrected", "evidence_added", "deleted"],
+                    )
+                ),
+                name="claims_claimevent_action_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='claimevent',
-            constraint=models.UniqueConstraint(fields=('claim', 'version'), name='claims_claimevent_one_per_version'),
+            model_name="claimevent",
+            constraint=models.UniqueConstraint(
+                fields=("claim", "version"), name="claims_claimevent_one_per_version"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='correction',
-            constraint=models.CheckConstraint(condition=models.Q(('note', ''), _negated=True), name='claims_correction_note_not_empty'),
+            model_name="correction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("note", ""), _negated=True), name="claims_correction_note_not_empty"
+            ),
         ),
     ]

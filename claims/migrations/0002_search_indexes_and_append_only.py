@@ -55,7 +55,9 @@ SQLITE_FORWARD = [
     for table in ("claims_claimevent", "claims_correction")
 ]
 
-SQLITE_BACKWARD = [f"DROP TRIGGER {table}_append_only" for table in ("claims_claimevent", "claims_correction")]
+SQLITE_BACKWARD = [
+    f"DROP TRIGGER {table}_append_only" for table in ("claims_claimevent", "claims_correction")
+]
 
 
 def run(statements_by_vendor):

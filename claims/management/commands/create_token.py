@@ -17,7 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--role", required=True, choices=roles.GROUPS)
         parser.add_argument(
-            "--days", type=int, default=settings.API_TOKEN_DEFAULT_DAYS,
+            "--days",
+            type=int,
+            default=settings.API_TOKEN_DEFAULT_DAYS,
             help="Days until the token expires (default %(default)s).",
         )
         parser.add_argument("--no-expiry", action="store_true", help="A token that never expires.")

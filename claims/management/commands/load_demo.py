@@ -47,7 +47,8 @@ class Command(BaseCommand):
                 self._load_claim(actor, article, spec)
                 created += 1
         self.stdout.write(
-            f"Loaded {created} claims into article {article.pk}." if created
+            f"Loaded {created} claims into article {article.pk}."
+            if created
             else f"The demo column is already loaded (article {article.pk}); nothing changed."
         )
 
@@ -61,21 +62,31 @@ class Command(BaseCommand):
             return
         if status == ClaimStatus.NOT_CHECKABLE:
             services.claim_update(
-                actor=actor, claim_id=claim.pk, expected_versions=None,
-                status=ClaimStatus.NOT_CHECKABLE, note=spec["note"],
+                actor=actor,
+                claim_id=claim.pk,
+                expected_versions=None,
+                status=ClaimStatus.NOT_CHECKABLE,
+                note=spec["note"],
             )
             return
         draft: dict[str, Any] = {"summary": spec["summary"]}
         if spec["rating"]:
             draft["rating"] = spec["rating"]
         services.claim_update(
-            actor=actor, claim_id=claim.pk, expected_versions=None,
-            status=ClaimStatus.IN_REVIEW, note=spec["note"] if status == ClaimStatus.IN_REVIEW else "", **draft,
+            actor=actor,
+            claim_id=claim.pk,
+            expected_versions=None,
+            status=ClaimStatus.IN_REVIEW,
+            note=spec["note"] if status == ClaimStatus.IN_REVIEW else "",
+            **draft,
         )
         for item in spec["evidence"]:
             services.evidence_add(actor=actor, claim_id=claim.pk, **item)
         if status == ClaimStatus.PUBLISHED:
             services.claim_update(
-                actor=actor, claim_id=claim.pk, expected_versions=None,
-                status=ClaimStatus.PUBLISHED, note=spec["note"],
+                actor=actor,
+                claim_id=claim.pk,
+                expected_versions=None,
+                status=ClaimStatus.PUBLISHED,
+                note=spec["note"],
             )

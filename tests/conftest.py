@@ -1,0 +1,137 @@
+"""Shared fixtures: named actors with real tokens, and API clients that send them.
+
+alice is an editor, bob a client, carol has a token but no role, and root is a superuser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from claims import services
+from claims.models import Article, Claim
+
+
+def make_token(username: str, role: str = "client", days: int | None = 30) -> str:
+    return services.token_create(username=username, role=role, days=days)[1]
+
+
+def client_with(token: str | None, scheme: str = "Bearer") -> APIClient:
+    api = APIClient()
+    if token is not None:
+        api.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}")
+    return api
+
+
+@pytest.fixture
+def alice_token(db: Any) -> str:
+    return make_token("alice", "editor")
+
+
+@pytest.fixture
+def bob_token(db: Any) -> str:
+    return make_token("bob", "client")
+
+
+@pytest.fixture
+def alice(alice_token: str) -> APIClient:
+    """An editor."""
+    return client_with(alice_token)
+
+
+@pytest.fixture
+def bob(bob_token: str) -> APIClient:
+    """A client (read-only partner)."""
+    return client_with(bob_token)
+
+
+@pytest.fixture
+def carol(db: Any) -> APIClient:
+    """A valid token whose user has no role at all."""
+    from django.contrib.auth.models import Group
+
+    token = make_token("carol", "client")
+    Group.objects.get(name="client").user_set.clear()
+    return client_with(token)
+
+
+@pytest.fixture
+def root(db: Any) -> APIClient:
+    """A superuser (admin)."""
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_superuser("root", "root@example.com", "pw")
+    return client_with(make_token("root", "client"))
+
+
+@pytest.fixture
+def anonymous() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def alice_user(alice_token: str) -> Any:
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="alice")
+
+
+BODY = (
+    "The minister said unemployment fell to 4.2% in March. "
+    "Critics say the figure hides part-time work. "
+    "The minister said unemployment fell again in April."
+)
+
+
+@pytest.fixture
+def article(db: Any) -> Article:
+    return services.article_create(
+        headline="Jobs figures",
+        author="Ann Writer",
+        outlet="The Daily",
+        body=BODY,
+        url="https://example.com/jobs",
+    )
+
+
+@pytest.fixture
+def make_claim(article: Article, alice_user: Any) -> Callable[..., Claim]:
+    """Create a claim through the service, optionally walking it to a status."""
+
+    def make(
+        quote: str = "unemployment fell to 4.2% in March",
+        *,
+        status: str = "pending",
+        claimant: str = "The minister",
+        rating: str = "true",
+        summary: str = "Checked.",
+        target: Article | None = None,
+        **anchor: int,
+    ) -> Claim:
+        claim = services.claim_create(
+            actor=alice_user, article_id=(target or article).pk, quote=quote, claimant=claimant, **anchor
+        )
+        steps: dict[str, list[dict[str, Any]]] = {
+            "pending": [],
+            "in_review": [{"status": "in_review"}],
+            "not_checkable": [{"status": "not_checkable"}],
+            "published": [
+                {"status": "in_review", "rating": rating, "summary": summary},
+                {"status": "published"},
+            ],
+        }
+        for step in steps[status]:
+            claim = services.claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, **step)
+        return claim
+
+    return make
+
+
+@pytest.fixture
+def demo(db: Any) -> Article:
+    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return Article.objects.get()
