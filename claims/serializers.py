@@ -17,8 +17,17 @@ BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 # --- query parameters -------------------------------------------------------------------------
 
 
+class PresentIntegerField(serializers.IntegerField):
+    """An integer query parameter for which `?name=` (empty) is an error, not "not given"."""
+
+    def get_value(self, dictionary: Any) -> Any:
+        if dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
+
+
 class PageParams(serializers.Serializer):
-    page_size = serializers.IntegerField(
+    page_size = PresentIntegerField(
         required=False,
         min_value=1,
         max_value=MAX_PAGE_SIZE,

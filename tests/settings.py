@@ -8,3 +8,7 @@ from project.settings import *  # noqa: F403
 
 # Users are created by the hundred in tests; the default hasher's cost would dominate the run.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Tests do not run collectstatic: let WhiteNoise find files in the apps instead of STATIC_ROOT.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
