@@ -92,9 +92,10 @@ Claim tracker, serving the seed column at http://{address}/
   editor token: {editor}
   client token: {client}
 
-  curl -H "Authorization: Bearer {client}" http://{address}/api/v1/claims/
-  curl -H "Authorization: Bearer {editor}" http://{address}/api/v1/claims/?status=published
-  API docs: http://{address}/api/docs/
+  export EDITOR_TOKEN={editor} CLIENT_TOKEN={client}
+  curl -H "Authorization: Bearer $CLIENT_TOKEN" http://{address}/api/v1/claims/
+  curl -H "Authorization: Bearer $EDITOR_TOKEN" "http://{address}/api/v1/claims/?status=in_review"
+  API docs: http://{address}/api/docs/   README.md has more examples.
 
 These tokens are shown only now; `python manage.py create_token NAME --role client` makes more.
 """,
