@@ -7,11 +7,10 @@ from typing import Any
 
 from rest_framework import serializers
 
-from claims.models import ARTICLE_BODY_MAX, SUMMARY_MAX, Claim, ClaimStatus, Rating
+from claims.models import ARTICLE_BODY_MAX, LANGUAGE_TAG, SUMMARY_MAX, Claim, ClaimStatus, Rating
 from claims.pagination import BY_ID, BY_RECENT_UPDATE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 MAX_ID = 2**63 - 1
-BCP47 = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
 
 
 # --- query parameters -------------------------------------------------------------------------
@@ -149,32 +148,54 @@ class ClaimEventSerializer(serializers.Serializer):
 
 
 # --- request bodies ---------------------------------------------------------------------------
+# JSON has types: a number where text belongs (or text where a number does) is the client's
+# mistake to hear about, not something to coerce ({"claimant": 1e999} would be stored as "inf").
+
+
+class Text(serializers.CharField):
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Integer(serializers.IntegerField):
+    default_error_messages = {"invalid": "Must be an integer."}
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class Url(Text, serializers.URLField):
+    pass
 
 
 class ArticleCreateInput(serializers.Serializer):
-    headline = serializers.CharField(max_length=500)
-    author = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    outlet = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    url = serializers.URLField(
-        max_length=2000, required=False, allow_null=True, allow_blank=True, default=None
-    )
+    headline = Text(max_length=500)
+    author = Text(max_length=200, required=False, allow_blank=True, default="")
+    outlet = Text(max_length=200, required=False, allow_blank=True, default="")
+    url = Url(max_length=2000, required=False, allow_null=True, allow_blank=True, default=None)
     published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     language = serializers.RegexField(
-        BCP47,
+        LANGUAGE_TAG,
         max_length=35,
         required=False,
         default="en",
         error_messages={"invalid": "Use a BCP 47 language tag such as `en` or `pt-BR`."},
     )
-    body = serializers.CharField(max_length=ARTICLE_BODY_MAX, trim_whitespace=False)
+    body = Text(max_length=ARTICLE_BODY_MAX, trim_whitespace=False)
 
 
 class ClaimCreateInput(serializers.Serializer):
-    article = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    quote = serializers.CharField(trim_whitespace=False, max_length=ARTICLE_BODY_MAX)
-    claimant = serializers.CharField(max_length=200)
-    start = serializers.IntegerField(required=False, min_value=0, max_value=ARTICLE_BODY_MAX)
-    end = serializers.IntegerField(required=False, min_value=1, max_value=ARTICLE_BODY_MAX)
+    article = Integer(min_value=1, max_value=MAX_ID)
+    quote = Text(trim_whitespace=False, max_length=ARTICLE_BODY_MAX)
+    claimant = Text(max_length=200)
+    start = Integer(required=False, min_value=0, max_value=ARTICLE_BODY_MAX)
+    end = Integer(required=False, min_value=1, max_value=ARTICLE_BODY_MAX)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("start" in attrs) != ("end" in attrs):
@@ -186,13 +207,13 @@ class ClaimCreateInput(serializers.Serializer):
 class ClaimUpdateInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
     rating = serializers.ChoiceField(choices=Rating.choices, required=False, allow_null=True)
-    summary = serializers.CharField(max_length=SUMMARY_MAX, required=False, allow_blank=True)
-    claimant = serializers.CharField(max_length=200, required=False)
-    note = serializers.CharField(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")
+    summary = Text(max_length=SUMMARY_MAX, required=False, allow_blank=True)
+    claimant = Text(max_length=200, required=False)
+    note = Text(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")
 
 
 class EvidenceCreateInput(serializers.Serializer):
-    url = serializers.URLField(max_length=2000)
-    title = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    note = serializers.CharField(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")
+    url = Url(max_length=2000)
+    title = Text(max_length=500, required=False, allow_blank=True, default="")
+    publisher = Text(max_length=200, required=False, allow_blank=True, default="")
+    note = Text(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")

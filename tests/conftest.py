@@ -14,17 +14,7 @@ from rest_framework.test import APIClient
 
 from claims import services
 from claims.models import Article, Claim
-
-
-def make_token(username: str, role: str = "client", days: int | None = 30) -> str:
-    return services.token_create(username=username, role=role, days=days)[1]
-
-
-def client_with(token: str | None, scheme: str = "Bearer") -> APIClient:
-    api = APIClient()
-    if token is not None:
-        api.credentials(HTTP_AUTHORIZATION=f"{scheme} {token}")
-    return api
+from tests.helpers import client_with, make_token
 
 
 @pytest.fixture
@@ -135,16 +125,3 @@ def make_claim(article: Article, alice_user: Any) -> Callable[..., Claim]:
 def demo(db: Any) -> Article:
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return Article.objects.get()
-
-
-def assert_problem(response: Any, status: int, *, errors_on: str | None = None) -> dict[str, Any]:
-    """The response is RFC 9457 problem details for `status`; returns the body."""
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["type"] and body["title"] and body["detail"]
-    assert "Traceback" not in response.content.decode()
-    if errors_on is not None:
-        assert errors_on in body["errors"], body
-    return body

@@ -3,7 +3,7 @@
 import pytest
 
 from claims import services
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 ARTICLES = "/api/v1/articles/"
 LIST_FIELDS = {

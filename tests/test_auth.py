@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from claims.models import ApiToken
 from claims.tokens import token_digest
-from tests.conftest import assert_problem, client_with, make_token
+from tests.helpers import assert_problem, client_with, make_token
 
 CLAIMS = "/api/v1/claims/"
 

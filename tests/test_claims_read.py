@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from claims import services
 from claims.models import Claim
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 CLAIMS = "/api/v1/claims/"
 FIELDS = {
@@ -201,7 +201,8 @@ def test_detail_sends_an_etag_and_answers_304_while_it_is_current(alice, desk, a
     url = f"{CLAIMS}{desk['pending'].pk}/"
     first = alice.get(url)
     etag = first["ETag"]
-    assert etag.startswith('"') and etag.endswith('"')
+    assert etag.startswith('"')
+    assert etag.endswith('"')
     not_modified = alice.get(url, HTTP_IF_NONE_MATCH=etag)
     assert not_modified.status_code == 304
     assert not_modified.content == b""

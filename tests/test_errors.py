@@ -5,7 +5,7 @@ import json
 import pytest
 
 from claims.models import Article
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 ARTICLES = "/api/v1/articles/"
 CLAIMS = "/api/v1/claims/"
@@ -42,7 +42,9 @@ def test_a_body_of_exactly_the_limit_is_read(alice):
     assert response.status_code == 201, response.content
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
+)
 def test_a_body_that_is_not_json_is_415(alice, content_type):
     response = alice.generic("POST", ARTICLES, "headline=x&body=y", content_type=content_type)
     assert_problem(response, 415)
@@ -59,7 +61,10 @@ def test_a_charset_other_than_utf8_is_refused_before_decoding(alice, charset):
 
 def test_utf8_charset_is_accepted(alice):
     response = alice.generic(
-        "POST", ARTICLES, json.dumps({"headline": "é", "body": "ü"}), content_type="application/json; charset=UTF-8"
+        "POST",
+        ARTICLES,
+        json.dumps({"headline": "é", "body": "ü"}),
+        content_type="application/json; charset=UTF-8",
     )
     assert response.status_code == 201
 

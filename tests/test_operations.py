@@ -27,7 +27,16 @@ def test_the_openapi_schema_is_public_json_when_asked(anonymous, db):
     assert {"/api/v1/articles/", "/api/v1/claims/", "/api/v1/claims/{claim_id}/"} <= set(paths)
     assert {"get", "patch", "delete"} <= set(paths["/api/v1/claims/{claim_id}/"])
     listed = {p["name"] for p in paths["/api/v1/claims/"]["get"]["parameters"]}
-    assert {"article", "status", "rating", "claimant", "q", "updated_after", "ordering", "page_size"} <= listed
+    assert {
+        "article",
+        "status",
+        "rating",
+        "claimant",
+        "q",
+        "updated_after",
+        "ordering",
+        "page_size",
+    } <= listed
     assert schema["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
 
 

@@ -4,7 +4,7 @@ import pytest
 
 from claims import services
 from claims.models import Claim
-from tests.conftest import assert_problem
+from tests.helpers import assert_problem
 
 CLAIMS = "/api/v1/claims/"
 

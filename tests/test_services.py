@@ -1,0 +1,34 @@
+"""Rules the services keep for every caller (admin, shell, commands), not only for the API."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from claims import services
+from claims.errors import ValidationFailed
+from claims.models import ARTICLE_BODY_MAX, Article
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"headline": "  ", "body": "text"}, "headline"),
+        ({"headline": "H", "body": ""}, "body"),
+        ({"headline": "H", "body": "x" * (ARTICLE_BODY_MAX + 1)}, "body"),
+        ({"headline": "H", "body": "text", "language": "english please"}, "language"),
+        ({"headline": "H", "body": "text", "language": "en\n"}, "language"),
+    ],
+)
+def test_article_create_refuses_what_the_database_would(db, fields, field):
+    with pytest.raises(ValidationFailed) as refused:
+        services.article_create(**fields)
+    assert field in refused.value.errors
+    assert not Article.objects.exists()
+
+
+def test_a_recreated_editor_group_gets_its_admin_permissions(db):
+    Group.objects.all().delete()
+    services.token_create(username="ed", role="editor", days=1)
+    granted = set(Group.objects.get(name="editor").permissions.values_list("codename", flat=True))
+    assert {"change_claim", "add_article", "view_claimevent"} <= granted
+    assert "change_claimevent" not in granted
+    assert not Group.objects.get(name="client").permissions.exists()
