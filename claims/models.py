@@ -6,6 +6,7 @@ invariant it can, so the admin, the shell and management commands cannot bypass 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Length
 
 ARTICLE_BODY_MAX = 100_000
+# BCP 47, loosely: a 2-3 letter language, then subtags (`en`, `pt-BR`, `zh-Hant-TW`).
+LANGUAGE_TAG = re.compile(r"\A[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*\Z")
 SUMMARY_MAX = 10_000
 CONTEXT_CHARS = 32
 

@@ -10,6 +10,17 @@ ADMIN = "admin"
 GROUPS = (CLIENT, EDITOR)
 
 
+# The model permissions of the editors' desk in the admin (migration 0003 grants the same).
+# History and corrections are append-only, and articles are never deleted: claims point into them.
+EDITOR_PERMISSIONS = {
+    "article": ("view", "add", "change"),
+    "claim": ("view", "add", "change", "delete"),
+    "evidence": ("view", "add"),
+    "claimevent": ("view",),
+    "correction": ("view",),
+}
+
+
 def role_of(user: Any) -> str | None:
     """The user's role. Token authentication sets `api_role` from the token query itself, so an
     API request costs no query here; other callers (the admin) ask the database once."""

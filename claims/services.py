@@ -13,14 +13,16 @@ from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from claims import roles
 from claims.errors import Conflict, InvalidTransition, NotFound, PreconditionFailed, ValidationFailed
 from claims.models import (
+    ARTICLE_BODY_MAX,
     CONTEXT_CHARS,
+    LANGUAGE_TAG,
     ApiToken,
     Article,
     Claim,
@@ -37,7 +39,8 @@ S = ClaimStatus
 TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     S.PENDING: frozenset({S.IN_REVIEW, S.NOT_CHECKABLE}),
     S.IN_REVIEW: frozenset({S.PENDING, S.PUBLISHED, S.NOT_CHECKABLE}),
-    S.PUBLISHED: frozenset({S.IN_REVIEW}),
+    # `published` -> `published` is the contract's correction in place (a new rating or summary).
+    S.PUBLISHED: frozenset({S.IN_REVIEW, S.PUBLISHED}),
     S.NOT_CHECKABLE: frozenset({S.PENDING}),
 }
 
@@ -65,6 +68,17 @@ def article_create(
     language: str = "en",
 ) -> Article:
     url = url or None
+    problems = {}
+    if not headline.strip():
+        problems["headline"] = ["The headline may not be empty."]
+    if len(body) > ARTICLE_BODY_MAX:
+        problems["body"] = [f"The body has {len(body)} characters; at most {ARTICLE_BODY_MAX} are allowed."]
+    if not body:
+        problems["body"] = ["The body may not be empty: claims are anchored in it."]
+    if not LANGUAGE_TAG.fullmatch(language):
+        problems["language"] = ["Use a BCP 47 language tag such as `en` or `pt-BR`."]
+    if problems:
+        raise ValidationFailed(problems)
     article = Article(
         headline=headline,
         body=body,
@@ -82,8 +96,11 @@ def article_create(
                     raise _duplicate_url(existing)
             article.save()
     except IntegrityError:
+        taken_by = Article.objects.filter(url=url).values_list("id", flat=True).first() if url else None
+        if taken_by is None:
+            raise
         # Another request stored the same URL between our check and our insert.
-        raise _duplicate_url(Article.objects.filter(url=url).values_list("id", flat=True).first()) from None
+        raise _duplicate_url(taken_by) from None
     return article
 
 
@@ -290,7 +307,8 @@ def claim_delete(*, actor: User, claim_id: int, expected_versions: frozenset[int
         if claim.status != S.PENDING:
             raise Conflict(
                 f"Only pending claims can be deleted; this one is '{claim.status}'. "
-                "Move it back to 'pending' first, or mark it 'not_checkable'."
+                "Move it back to 'pending' first if it really should go "
+                f"({' -> '.join(_path_to_pending(claim.status))})."
             )
         claim.version += 1
         _record(
@@ -304,6 +322,17 @@ def claim_delete(*, actor: User, claim_id: int, expected_versions: frozenset[int
             },
         )
         claim.delete()
+
+
+def _path_to_pending(status: str) -> list[str]:
+    """The shortest walk through the workflow from `status` back to pending."""
+    paths = [[status]]
+    while paths:
+        path = paths.pop(0)
+        if path[-1] == S.PENDING:
+            return path
+        paths.extend([*path, nxt] for nxt in sorted(TRANSITIONS[path[-1]]) if nxt not in path)
+    return [status]
 
 
 def evidence_add(
@@ -367,7 +396,7 @@ def token_create(*, username: str, role: str, days: int | None, name: str = "") 
         raise ValidationFailed({"role": [f"Role must be one of {', '.join(roles.GROUPS)}."]})
     with transaction.atomic():
         user, _ = get_user_model().objects.get_or_create(username=username)
-        role_groups = {g.name: g for g in (Group.objects.get_or_create(name=n)[0] for n in roles.GROUPS)}
+        role_groups = _role_groups()
         # A user has one role: switching to client takes editing away.
         user.groups.remove(*[g for n, g in role_groups.items() if n != role])
         user.groups.add(role_groups[role])
@@ -389,6 +418,22 @@ def token_create(*, username: str, role: str, days: int | None, name: str = "") 
     raise RuntimeError("Could not draw a unique token prefix.")
 
 
+def _role_groups() -> dict[str, Group]:
+    """The role groups, created with their permissions if missing (migration 0003 creates them;
+    a flushed or hand-pruned database may not have them)."""
+    groups = {}
+    for name in roles.GROUPS:
+        group, created = Group.objects.get_or_create(name=name)
+        if created and name == roles.EDITOR:
+            permissions = roles.EDITOR_PERMISSIONS.items()
+            codenames = [f"{action}_{model}" for model, actions in permissions for action in actions]
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="claims", codename__in=codenames)
+            )
+        groups[name] = group
+    return groups
+
+
 def token_revoke(*, prefix: str | None = None, username: str | None = None) -> int:
     """Revoke one token by its prefix, or every live token of a user. Returns how many."""
     tokens = ApiToken.objects.filter(revoked_at__isnull=True)
@@ -399,3 +444,74 @@ def token_revoke(*, prefix: str | None = None, username: str | None = None) -> i
     else:
         raise ValidationFailed({"token": ["Name a token prefix or a username."]})
     return tokens.update(revoked_at=timezone.now())
+
+
+# --- article metadata -------------------------------------------------------------------------
+
+
+def article_update(
+    *,
+    article_id: int,
+    expected_updated_at: datetime | None = None,
+    headline: str = UNSET,
+    author: str = UNSET,
+    outlet: str = UNSET,
+    url: str | None = UNSET,
+    published_at: datetime | None = UNSET,
+    language: str = UNSET,
+) -> Article:
+    """Change an article's metadata. There is no way to change its body: every claim's offsets
+    point into it.
+
+    `expected_updated_at` is the `updated_at` the caller read (None: any). Articles have no
+    version, so their last change stands in for one: if it is newer, someone else changed the
+    article meanwhile, and nothing is written.
+    """
+    if url is not UNSET:
+        url = url or None
+    if headline is not UNSET and not headline.strip():
+        raise ValidationFailed({"headline": ["The headline may not be empty."]})
+    wanted: dict[str, Any] = {
+        "headline": headline,
+        "author": author,
+        "outlet": outlet,
+        "url": url,
+        "published_at": published_at,
+        "language": language,
+    }
+    try:
+        with transaction.atomic():
+            article = Article.objects.select_for_update().defer("body").filter(pk=article_id).first()
+            if article is None:
+                raise NotFound(f"There is no article {article_id}.")
+            if expected_updated_at is not None and article.updated_at != expected_updated_at:
+                raise PreconditionFailed(
+                    f"The article has changed since you read it (last at {article.updated_at.isoformat()}). "
+                    "Read it again, then retry."
+                )
+            changed = [
+                field
+                for field, value in wanted.items()
+                if value is not UNSET and getattr(article, field) != value
+            ]
+            if not changed:
+                return article
+            if "url" in changed and url is not None:
+                others = Article.objects.filter(url=url).exclude(pk=article_id)
+                existing = others.values_list("id", flat=True).first()
+                if existing is not None:
+                    raise _duplicate_url(existing)
+            for field in changed:
+                setattr(article, field, wanted[field])
+            article.save(update_fields=[*changed, "updated_at"])
+    except IntegrityError:
+        taken_by = (
+            Article.objects.filter(url=url).exclude(pk=article_id).values_list("id", flat=True).first()
+            if url is not UNSET and url is not None
+            else None
+        )
+        if taken_by is None:
+            raise
+        # Another request stored the same URL between our check and our update.
+        raise _duplicate_url(taken_by) from None
+    return article

@@ -1,0 +1,19 @@
+"""The editors' desk: articles with their claims, claims with their history, in the Django admin.
+
+Every write goes through `claims.services`, exactly as the API's do: no admin here saves or
+deletes an article or a claim itself, nor creates or revokes a token, so the transition rules,
+the version, the history and the concurrency check hold in the admin too. A write the service
+refuses (a form opened before someone else's change, a transition the workflow forbids) shows
+the form again with the service's reason on it, and nothing of it is saved.
+
+Editors are staff users in the `editor` group (`services.token_create` makes them so); the
+migration `0003_role_groups` gives that group the model permissions used here.
+"""
+
+from django.contrib import admin
+
+from claims.admin import articles, claims, tokens  # noqa: F401 -- registers the ModelAdmins
+
+admin.site.site_header = "Claim tracker: the editors' desk"
+admin.site.site_title = "Claim tracker"
+admin.site.index_title = "Articles, claims and their history"

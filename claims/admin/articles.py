@@ -1,0 +1,179 @@
+"""Articles: the body shown with its claims highlighted; metadata edited through services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.validators import RegexValidator
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
+
+from claims import services
+from claims.admin.base import ServiceAdmin, ServiceForm, adopt_saved, unix_newlines
+from claims.admin.highlight import Span, claim_admin_url, highlight_claims
+from claims.models import (
+    ARTICLE_BODY_MAX,
+    LANGUAGE_TAG,
+    Article,
+    Claim,
+)
+
+# --- articles --------------------------------------------------------------------------------
+
+ARTICLE_METADATA = ("headline", "author", "outlet", "url", "published_at", "language")
+
+
+class ArticleForm(ServiceForm):
+    url = forms.URLField(label="URL", max_length=2000, required=False, assume_scheme="https")
+    language = forms.CharField(
+        max_length=35,
+        initial="en",
+        validators=[RegexValidator(LANGUAGE_TAG, "Use a BCP 47 tag such as en or pt-BR.")],
+    )
+
+
+class ArticleAddForm(ArticleForm):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 24}),
+        strip=False,
+        help_text="The full text. It is fixed once saved: every claim's offsets point into it.",
+    )
+
+    class Meta:
+        model = Article
+        fields = (*ARTICLE_METADATA, "body")
+
+    def clean_body(self) -> str:
+        body = unix_newlines(self.cleaned_data["body"])
+        if len(body) > ARTICLE_BODY_MAX:
+            raise forms.ValidationError(
+                f"The body may be at most {ARTICLE_BODY_MAX:,} characters; this one has {len(body):,}."
+            )
+        return body
+
+
+class ArticleChangeForm(ArticleForm):
+    # When the form was rendered: a newer change by someone else refuses this one.
+    expected_updated_at = forms.CharField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Article
+        fields = ARTICLE_METADATA
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("expected_updated_at", self.instance.updated_at.isoformat())
+
+    def clean_expected_updated_at(self) -> datetime:
+        try:
+            return datetime.fromisoformat(self.cleaned_data["expected_updated_at"])
+        except ValueError:
+            raise forms.ValidationError("The form is damaged; reload the page.") from None
+
+
+class ClaimInline(admin.TabularInline):
+    """The article's claims, in the order they stand in the body. Read-only: a claim changes on
+    its own page, where the workflow and the history are."""
+
+    model = Claim
+    fields = readonly_fields = ("quote_excerpt", "claimant", "status", "rating", "span")
+    ordering = ("start", "id")
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="quote")
+    def quote_excerpt(self, claim: Claim) -> str:
+        return Truncator(claim.quote).chars(120)
+
+    @admin.display(description="span")
+    def span(self, claim: Claim) -> str:
+        return f"[{claim.start}:{claim.end}]"
+
+
+@admin.register(Article)
+class ArticleAdmin(ServiceAdmin):
+    list_display = ("headline", "outlet", "author", "published_at", "claim_count")
+    search_fields = ("headline",)
+    ordering = ("-id",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
+        # Lists never show a body (up to 100,000 characters each); the change page reads its one
+        # body when it renders it.
+        return super().get_queryset(request).defer("body").annotate(claim_count=Count("claims"))
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["form"] = ArticleAddForm if obj is None else ArticleChangeForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return [(None, {"fields": (*ARTICLE_METADATA, "body")})]
+        return [
+            (None, {"fields": (*ARTICLE_METADATA, "expected_updated_at")}),
+            ("The body, with every claim highlighted", {"fields": ("highlighted_body", "claim_links")}),
+            ("Record", {"fields": ("created_at", "updated_at")}),
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return () if obj is None else ("highlighted_body", "claim_links", "created_at", "updated_at")
+
+    def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
+        return () if obj is None else (ClaimInline,)
+
+    def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.article_update(
+                article_id=obj.pk,
+                expected_updated_at=data["expected_updated_at"],
+                **{name: data[name] for name in ARTICLE_METADATA if name in form.changed_data},
+            )
+        else:
+            metadata = {name: data[name] for name in ARTICLE_METADATA}
+            saved = services.article_create(body=data["body"], **metadata)
+        adopt_saved(obj, saved)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Claims point into the body, and there is no service that deletes an article.
+        return False
+
+    @admin.display(description="claims", ordering="claim_count")
+    def claim_count(self, article: Article) -> int:
+        return article.claim_count  # type: ignore[attr-defined]  # annotated by get_queryset
+
+    @admin.display(description="body")
+    def highlighted_body(self, article: Article) -> SafeString:
+        spans = [
+            Span(claim_id=pk, start=start, end=end, status=status)
+            for pk, start, end, status in article.claims.values_list("id", "start", "end", "status")
+        ]
+        return format_html(
+            '<div class="claim-body" lang="{}">{}</div>',
+            article.language,
+            highlight_claims(article.body, spans, href=claim_admin_url),
+        )
+
+    @admin.display(description="claims")
+    def claim_links(self, article: Article) -> SafeString:
+        add = reverse("admin:claims_claim_add") + f"?article={article.pk}"
+        listed = reverse("admin:claims_claim_changelist") + f"?article={article.pk}"
+        return format_html(
+            '<a href="{}">Add a claim to this article</a> · <a href="{}">Its claims</a>', add, listed
+        )
