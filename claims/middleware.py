@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from claims import ratelimit
 from claims.problems import problem_response, request_too_large
 
 ACCEPTED_CHARSETS = {"utf-8", "utf8"}
@@ -42,4 +43,25 @@ class RequestLimitsMiddleware:
             "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
         ):
             return problem_response(400, "NUL characters are not allowed in the URL.")
+        return self.get_response(request)
+
+
+class AddressRateLimitMiddleware:
+    """A quota per client address (RATE_LIMIT_ADDRESS) on the API, counted before the token is
+    looked at, so that guessing tokens is slowed down as much as using one."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        rate = ratelimit.rate_of(settings.RATE_LIMIT_ADDRESS)
+        if rate is not None and request.path.startswith("/api/v1/"):
+            address = ratelimit.client_address(request.META)
+            verdict = ratelimit.check(f"addr:{address}", rate)
+            if not verdict.allowed:
+                return problem_response(
+                    429,
+                    f"Too many requests from {address}; try again in {verdict.retry_after} seconds.",
+                    headers={"Retry-After": str(verdict.retry_after)},
+                )
         return self.get_response(request)

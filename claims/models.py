@@ -276,3 +276,16 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"ct_{self.prefix}_… ({self.user})"
+
+
+class RateLimitCounter(models.Model):
+    """Hits of one token or address in its current window (see `claims.ratelimit`). Written only
+    with one atomic upsert; on PostgreSQL the table is UNLOGGED, since counts need not survive a
+    crash."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    bucket = models.BigIntegerField(help_text="The window counted: seconds since the epoch // window length.")
+    hits = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits} in window {self.bucket}"

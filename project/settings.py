@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "claims.middleware.RequestLimitsMiddleware",
+    "claims.middleware.AddressRateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,7 +108,14 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     # both reading a version and one failing with "database is locked" at its first write.
     _db["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20, **_db.get("OPTIONS", {})}
 elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["OPTIONS"] = {"connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5), **_db.get("OPTIONS", {})}
+    # A statement running past the timeout is cancelled and its request answered 503, so one slow
+    # query or lock wait cannot hold a worker for ever. manage.py turns it off (0) for commands
+    # such as migrate, which may legitimately run long.
+    _db["OPTIONS"] = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
+        "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000)}",
+        **_db.get("OPTIONS", {}),
+    }
 else:
     raise ImproperlyConfigured(f"DATABASE_URL must point at PostgreSQL or SQLite, not {_db['ENGINE']}.")
 
@@ -127,6 +135,8 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a commitment browsers keep for months: the operator opts in, knowingly.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -152,6 +162,13 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
+# Rate limits: "<count>/<second|minute|hour>" or "off". Counted in the database unless REDIS_URL
+# is set (claims.ratelimit); behind proxies, say how many so the client address is found.
+RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "1200/minute")
+RATE_LIMIT_ADDRESS = os.environ.get("RATE_LIMIT_ADDRESS", "2400/minute")
+RATE_LIMIT_PROXY_COUNT = env_int("RATE_LIMIT_PROXY_COUNT", 0)
+REDIS_URL = os.environ.get("REDIS_URL") or None
+
 # Tokens expire; `create_token --days N` overrides this per token.
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 
@@ -162,6 +179,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["claims.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "claims.problems.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["claims.ratelimit.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -239,16 +239,19 @@ def test_list_costs_the_same_queries_at_any_page_size(
         )  # fmt: skip
         services.claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, status="published")
         services.evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.com/e")
-    # 1. the token with its user and role
-    # 2. the page of claims
-    # 3. their evidence
-    # 4. their corrections
-    with django_assert_num_queries(4):
+    # 1. the address's rate-limit counter
+    # 2. the token with its user and role
+    # 3. the token's rate-limit counter
+    # 4. the page of claims
+    # 5. their evidence
+    # 6. their corrections
+    with django_assert_num_queries(6):
         response = api.get(CLAIMS, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
 
 
-def test_detail_costs_four_queries(alice, desk, django_assert_num_queries):
-    # 1. the token with its user and role  2. the claim  3. its evidence  4. its corrections
-    with django_assert_num_queries(4):
+def test_detail_costs_six_queries(alice, desk, django_assert_num_queries):
+    # 1. the address's rate-limit counter  2. the token with its user and role
+    # 3. the token's rate-limit counter    4. the claim  5. its evidence  6. its corrections
+    with django_assert_num_queries(6):
         assert alice.get(f"{CLAIMS}{desk['published'].pk}/").status_code == 200

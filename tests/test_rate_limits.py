@@ -1,0 +1,145 @@
+"""Rate limits: per token and per address, 429 with Retry-After, counted in a shared store."""
+
+import socket
+import threading
+import uuid
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
+
+from claims.models import RateLimitCounter
+from claims.ratelimit import Rate
+from tests.helpers import assert_problem, client_with, make_token
+
+CLAIMS = "/api/v1/claims/"
+# Day-long windows: a window boundary cannot fall inside a test and reset its count.
+ADDRESS = "REMOTE_ADDR"
+
+
+def fresh_address():
+    return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+
+
+def test_a_token_over_its_quota_gets_429_with_retry_after(settings, bob_token, alice):
+    settings.RATE_LIMIT_TOKEN = "3/day"
+    bob = client_with(bob_token)
+    assert [bob.get(CLAIMS).status_code for _ in range(3)] == [200, 200, 200]
+    refused = bob.get(CLAIMS)
+    body = assert_problem(refused, 429)
+    assert 1 <= int(refused["Retry-After"]) <= 86400
+    assert "Retry-After" not in bob.get("/healthz")
+    # Another token has its own quota.
+    assert alice.get(CLAIMS).status_code == 200
+    assert body["title"] == "Too Many Requests"
+
+
+def test_an_address_over_its_quota_gets_429_whatever_the_token(settings, bob_token):
+    settings.RATE_LIMIT_ADDRESS = "4/day"
+    here, elsewhere = fresh_address(), fresh_address()
+    guesser = client_with("ct_00000000_" + "A" * 43)
+    for _ in range(4):
+        assert guesser.get(CLAIMS, **{ADDRESS: here}).status_code == 401
+    # Guessing tokens spent the address's quota: even a good token is refused from there.
+    response = client_with(bob_token).get(CLAIMS, **{ADDRESS: here})
+    assert_problem(response, 429)
+    assert int(response["Retry-After"]) >= 1
+    assert client_with(bob_token).get(CLAIMS, **{ADDRESS: elsewhere}).status_code == 200
+
+
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(settings, bob_token):
+    settings.RATE_LIMIT_ADDRESS = "2/day"
+    settings.RATE_LIMIT_PROXY_COUNT = 1
+    bob = client_with(bob_token)
+    client = fresh_address()
+    # A client cannot pick its own identity by sending X-Forwarded-For itself: the proxy appends
+    # the address it saw, and that last entry is the one counted.
+    for spoofed in ("1.1.1.1", "2.2.2.2"):
+        assert bob.get(CLAIMS, HTTP_X_FORWARDED_FOR=f"{spoofed}, {client}").status_code == 200
+    assert_problem(bob.get(CLAIMS, HTTP_X_FORWARDED_FOR=f"3.3.3.3, {client}"), 429)
+
+
+def test_health_and_docs_are_not_limited(settings, anonymous, db):
+    settings.RATE_LIMIT_ADDRESS = "1/day"
+    assert [anonymous.get("/healthz").status_code for _ in range(3)] == [200] * 3
+
+
+@pytest.mark.parametrize("text", ["10", "ten/minute", "10/fortnight", "0/minute", "-1/hour"])
+def test_a_malformed_rate_is_refused_at_start_up(text):
+    with pytest.raises(ImproperlyConfigured):
+        Rate.parse(text)
+
+
+def test_off_means_no_limit():
+    assert Rate.parse("off") is None
+    assert Rate.parse("600/minute") == Rate(600, 60)
+
+
+def hammer(token, quota_requests, threads=8):
+    """Send requests from several threads, each with its own database connection, as separate
+    workers would; return the status codes."""
+    codes, barrier = [], threading.Barrier(threads)
+
+    def worker():
+        api = client_with(token)
+        barrier.wait()
+        try:
+            for _ in range(quota_requests // threads):
+                codes.append(api.get(CLAIMS, {"page_size": 1}).status_code)
+        finally:
+            connection.close()
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return codes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_share_one_quota_in_the_database(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database cannot serve several threads at once")
+    settings.RATE_LIMIT_TOKEN = "20/day"
+    codes = hammer(make_token("burst", "client"), 48)
+    assert codes.count(200) == 20
+    assert codes.count(429) == 28
+
+
+def redis_is_up():
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not redis_is_up(), reason="no Redis on 127.0.0.1:6379")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_share_one_quota_in_redis(settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.RATE_LIMIT_TOKEN = "20/day"
+    codes = hammer(make_token("burst", "client"), 48)
+    assert codes.count(200) == 20
+    assert codes.count(429) == 28
+    assert not RateLimitCounter.objects.exists()
+
+
+def test_redis_counts_without_touching_the_database(
+    settings, bob_token, make_claim, django_assert_num_queries
+):
+    if not redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    make_claim(status="published")
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    # 1. the token with its user and role  2. the claims  3. evidence  4. corrections
+    with django_assert_num_queries(4):
+        assert client_with(bob_token).get(CLAIMS).status_code == 200
+
+
+def test_an_unreachable_counter_store_lets_requests_through(settings, bob_token):
+    settings.REDIS_URL = "redis://127.0.0.1:9/0"  # the discard port: nothing listens
+    settings.RATE_LIMIT_TOKEN = "1/day"
+    bob = client_with(bob_token)
+    assert [bob.get(CLAIMS).status_code for _ in range(3)] == [200, 200, 200]
