@@ -103,3 +103,50 @@ def test_validation_errors_list_every_field(alice):
     body = assert_problem(alice.post(ARTICLES, {"headline": "", "language": "!!"}, format="json"), 400)
     assert set(body["errors"]) >= {"headline", "body", "language"}
     assert body["type"].endswith("validation-error")
+
+
+class UnreadableBody:
+    """A request body that fails the test if anything reads it."""
+
+    def read(self, *args):
+        raise AssertionError("the oversized body was read")
+
+    readline = read
+
+
+def test_an_oversized_body_is_refused_without_reading_a_byte(alice):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        response = alice.generic(
+            "POST", ARTICLES, "", content_type="application/json",
+            CONTENT_LENGTH=str(512 * 1024 * 1024), **{"wsgi.input": UnreadableBody()},
+        )  # fmt: skip
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert_problem(response, 413)
+    # Answering took well under a mebibyte, whatever the declared size.
+    assert peak < 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", f"/api/v1/claims/{2**64}/"),
+        ("get", f"/api/v1/claims/{2**64}/history/"),
+        ("get", f"/api/v1/articles/{2**70}/"),
+        ("patch", f"/api/v1/claims/{2**64}/"),
+        ("delete", f"/api/v1/claims/{2**64}/"),
+        ("post", f"/api/v1/claims/{2**64}/evidence/"),
+    ],
+)
+def test_ids_beyond_64_bits_are_404_not_500(alice, method, path):
+    body = {"url": "https://example.com/x"} if method == "post" else {}
+    assert_problem(getattr(alice, method)(path, body, format="json", HTTP_IF_MATCH='"1-1"'), 404)
+
+
+@pytest.mark.parametrize("param", ["article", "page_size"])
+def test_integers_beyond_64_bits_in_filters_are_400(alice, param):
+    assert_problem(alice.get(CLAIMS, {param: str(2**64)}), 400, errors_on=param)
