@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
 from claims import ratelimit
-from claims.problems import problem_response, request_too_large
+from claims.problems import database_unavailable, problem_response, request_too_large
 
 ACCEPTED_CHARSETS = {"utf-8", "utf8"}
 
@@ -57,7 +58,10 @@ class AddressRateLimitMiddleware:
         rate = ratelimit.rate_of(settings.RATE_LIMIT_ADDRESS)
         if rate is not None and request.path.startswith("/api/v1/"):
             address = ratelimit.client_address(request.META)
-            verdict = ratelimit.check(f"addr:{address}", rate)
+            try:
+                verdict = ratelimit.check(f"addr:{address}", rate)
+            except (OperationalError, InterfaceError):
+                return database_unavailable()
             if not verdict.allowed:
                 return problem_response(
                     429,

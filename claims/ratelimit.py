@@ -23,7 +23,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +116,11 @@ def check(key: str, rate: Rate) -> Verdict:
     retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
     try:
         hits = counter_store(settings.REDIS_URL).hit(key, window, rate.seconds)
+    except (OperationalError, InterfaceError):
+        # The counters live in the service's own database: if it cannot be reached, neither can
+        # anything the request needs. Fail now with the 503 it would get anyway, rather than
+        # wait for a second connect timeout on the token lookup.
+        raise
     except Exception:
         # The limits protect the service; they must not take it down with their store. If the
         # database is down, the request fails on its own with a 503 a moment later.
