@@ -150,3 +150,8 @@ def test_ids_beyond_64_bits_are_404_not_500(alice, method, path):
 @pytest.mark.parametrize("param", ["article", "page_size"])
 def test_integers_beyond_64_bits_in_filters_are_400(alice, param):
     assert_problem(alice.get(CLAIMS, {param: str(2**64)}), 400, errors_on=param)
+
+
+def test_asking_for_a_format_the_api_does_not_speak_is_406(alice):
+    response = alice.get(CLAIMS, HTTP_ACCEPT="text/html")
+    assert_problem(response, 406)
