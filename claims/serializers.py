@@ -16,13 +16,42 @@ MAX_ID = 2**63 - 1
 # --- query parameters -------------------------------------------------------------------------
 
 
-class PresentIntegerField(serializers.IntegerField):
-    """An integer query parameter for which `?name=` (empty) is an error, not "not given"."""
+class Present(serializers.Field):
+    """A query parameter for which `?name=` (empty) is malformed, a 400, not "not given"."""
 
     def get_value(self, dictionary: Any) -> Any:
         if dictionary.get(self.field_name) == "":
             return ""
         return super().get_value(dictionary)
+
+
+class PresentIntegerField(Present, serializers.IntegerField):
+    pass
+
+
+class PresentChoiceField(Present, serializers.ChoiceField):
+    pass
+
+
+class PresentDateTimeField(Present, serializers.DateTimeField):
+    pass
+
+
+class SentLength(serializers.CharField):
+    """Text whose `max_length` counts what was sent, as the schema says, not what is left once
+    trimmed: 201 characters with a trailing space are too many for a limit of 200."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().run_validation(data)
+
+
+class SearchText(SentLength):
+    """A text query parameter: empty or blank means "no filter"."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_blank=True, **kwargs)
 
 
 class PageParams(serializers.Serializer):
@@ -33,37 +62,37 @@ class PageParams(serializers.Serializer):
         default=DEFAULT_PAGE_SIZE,
         help_text=f"Rows per page, 1 to {MAX_PAGE_SIZE}.",
     )
-    cursor = serializers.CharField(
-        required=False, max_length=512, help_text="From a `next` or `previous` link; opaque."
+    cursor = SentLength(
+        required=False,
+        allow_blank=True,
+        max_length=512,
+        help_text="From a `next` or `previous` link; opaque. Empty: the first page.",
     )
 
 
 class ArticleListParams(PageParams):
-    outlet = serializers.CharField(required=False, max_length=200, help_text="Exact outlet name.")
-    author = serializers.CharField(required=False, max_length=200, help_text="Exact byline.")
-    q = serializers.CharField(required=False, max_length=500, help_text="Full text over headline and body.")
+    outlet = SearchText(max_length=200, help_text="Exact outlet name.")
+    author = SearchText(max_length=200, help_text="Exact byline.")
+    q = SearchText(max_length=500, help_text="Full text over headline and body.")
 
 
 class ClaimListParams(PageParams):
-    article = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
-    status = serializers.ChoiceField(required=False, choices=ClaimStatus.choices)
-    rating = serializers.ChoiceField(
+    article = PresentIntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = PresentChoiceField(required=False, choices=ClaimStatus.choices)
+    rating = PresentChoiceField(
         required=False,
         choices=Rating.choices,
         help_text="For clients, matches published verdicts only.",
     )
-    claimant = serializers.CharField(
-        required=False, max_length=200, help_text="Case-insensitive substring of the claimant."
-    )
-    q = serializers.CharField(
-        required=False,
+    claimant = SearchText(max_length=200, help_text="Case-insensitive substring of the claimant.")
+    q = SearchText(
         max_length=500,
         help_text="Full text over quote and summary (for clients, published summaries only).",
     )
-    updated_after = serializers.DateTimeField(
+    updated_after = PresentDateTimeField(
         required=False, help_text="RFC 3339 timestamp; claims changed strictly after it."
     )
-    ordering = serializers.ChoiceField(
+    ordering = PresentChoiceField(
         required=False,
         choices=[BY_ID.name, BY_RECENT_UPDATE.name],
         default=BY_ID.name,
@@ -74,8 +103,16 @@ class ClaimListParams(PageParams):
 # --- responses --------------------------------------------------------------------------------
 
 
+class Id(serializers.IntegerField):
+    """A row's id: a 64-bit integer, as the schema says (`format: int64`), so that generated clients
+    do not hold it in 32 bits."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class ArticleSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = Id(read_only=True)
     headline = serializers.CharField()
     author = serializers.CharField()
     outlet = serializers.CharField()
@@ -92,7 +129,7 @@ class ArticleDetailSerializer(ArticleSerializer):
 
 
 class EvidenceSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
+    id = Id(read_only=True)
     url = serializers.URLField()
     title = serializers.CharField()
     publisher = serializers.CharField()
@@ -111,8 +148,8 @@ class ClaimSerializer(serializers.Serializer):
     """A claim as a viewer may see it: without the verdict (`rating`, `summary`, `evidence`,
     `corrections`) until it is published, unless the context says `drafts_visible`."""
 
-    id = serializers.IntegerField(read_only=True)
-    article = serializers.IntegerField(source="article_id")
+    id = Id(read_only=True)
+    article = Id(source="article_id")
     quote = serializers.CharField()
     start = serializers.IntegerField()
     end = serializers.IntegerField()
@@ -135,7 +172,7 @@ class ClaimSerializer(serializers.Serializer):
 
 
 class ClaimEventSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = Id()
     at = serializers.DateTimeField()
     actor = serializers.CharField(source="actor.get_username")
     action = serializers.CharField()
@@ -152,12 +189,13 @@ class ClaimEventSerializer(serializers.Serializer):
 # mistake to hear about, not something to coerce ({"claimant": 1e999} would be stored as "inf").
 
 
-class Text(serializers.CharField):
-    default_error_messages = {"invalid": "Must be a string."}
+class Text(SentLength):
+    # Its own key, not "invalid": that one is Url's "Enter a valid URL." for a string that is not.
+    default_error_messages = {"not_a_string": "Must be a string."}
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
-            self.fail("invalid")
+            self.fail("not_a_string")
         return super().to_internal_value(data)
 
 
@@ -171,7 +209,7 @@ class Integer(serializers.IntegerField):
 
 
 class Url(Text, serializers.URLField):
-    pass
+    default_error_messages = {"invalid": "Enter a valid URL."}
 
 
 class ArticleCreateInput(serializers.Serializer):
@@ -184,6 +222,7 @@ class ArticleCreateInput(serializers.Serializer):
         LANGUAGE_TAG,
         max_length=35,
         required=False,
+        trim_whitespace=False,  # " en" is not a language tag, as the schema's pattern says
         default="en",
         error_messages={"invalid": "Use a BCP 47 language tag such as `en` or `pt-BR`."},
     )

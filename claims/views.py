@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status as http
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,7 +22,16 @@ from claims.etags import etag_for, none_match, versions_matching
 from claims.pagination import BY_ID, BY_RECENT_UPDATE, Page, paginate
 from claims.permissions import EditorsOnly
 from claims.problems import problem_response
-from claims.schema import ETAG_HEADER, IF_MATCH, paginated, problems
+from claims.schema import (
+    IF_MATCH,
+    IF_MATCH_OPTIONAL,
+    IF_NONE_MATCH,
+    etag_header,
+    location_header,
+    paginated,
+    path_id,
+    problems,
+)
 from claims.serializers import (
     ArticleCreateInput,
     ArticleDetailSerializer,
@@ -74,7 +83,7 @@ class ArticleListView(APIView):
     @extend_schema(
         operation_id="articles_list",
         parameters=[ArticleListParams],
-        responses={200: paginated(ArticleSerializer), **problems(400, 401, 403)},
+        responses={200: paginated(ArticleSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
         params = _valid(ArticleListParams, request.query_params)
@@ -90,8 +99,9 @@ class ArticleListView(APIView):
 
     @extend_schema(
         operation_id="articles_create",
+        parameters=[location_header(201, "article")],
         request=ArticleCreateInput,
-        responses={201: ArticleDetailSerializer, **problems(400, 401, 403, 413, 415)},
+        responses={201: ArticleDetailSerializer, **problems(413, 415)},
     )
     def post(self, request: Request) -> Response:
         article = services.article_create(**_valid(ArticleCreateInput, request.data))
@@ -106,7 +116,9 @@ class ArticleListView(APIView):
 
 class ArticleDetailView(APIView):
     @extend_schema(
-        operation_id="articles_retrieve", responses={200: ArticleDetailSerializer, **problems(401, 403, 404)}
+        operation_id="articles_retrieve",
+        parameters=[path_id("article_id", "article")],
+        responses={200: ArticleDetailSerializer, **problems(404)},
     )
     def get(self, request: Request, article_id: int) -> Response:
         article = selectors.article_detail(article_id=article_id)
@@ -119,7 +131,7 @@ class ClaimListView(APIView):
     @extend_schema(
         operation_id="claims_list",
         parameters=[ClaimListParams],
-        responses={200: paginated(ClaimSerializer), **problems(400, 401, 403)},
+        responses={200: paginated(ClaimSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
         params = _valid(ClaimListParams, request.query_params)
@@ -145,8 +157,9 @@ class ClaimListView(APIView):
 
     @extend_schema(
         operation_id="claims_create",
+        parameters=[location_header(201, "claim"), etag_header(201)],
         request=ClaimCreateInput,
-        responses={201: ClaimSerializer, **problems(400, 401, 403, 413, 415)},
+        responses={201: ClaimSerializer, **problems(413, 415)},
     )
     def post(self, request: Request) -> Response:
         data = _valid(ClaimCreateInput, request.data)
@@ -176,19 +189,11 @@ def _claim_response(request: Request, claim_id: int, *, status: int = 200, creat
 class ClaimDetailView(APIView):
     @extend_schema(
         operation_id="claims_retrieve",
-        parameters=[
-            ETAG_HEADER,
-            OpenApiParameter(
-                "If-None-Match",
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description="The ETag you hold; 304 if it is still current.",
-            ),
-        ],
+        parameters=[path_id("claim_id", "claim"), IF_NONE_MATCH, etag_header(200, 304)],
         responses={
             200: ClaimSerializer,
             304: OpenApiResponse(description="Not modified: your copy is current."),
-            **problems(401, 403, 404),
+            **problems(404),
         },
     )
     def get(self, request: Request, claim_id: int) -> Response:
@@ -205,12 +210,9 @@ class ClaimDetailView(APIView):
 
     @extend_schema(
         operation_id="claims_partial_update",
-        parameters=[IF_MATCH, ETAG_HEADER],
+        parameters=[path_id("claim_id", "claim"), IF_MATCH, etag_header(200)],
         request=ClaimUpdateInput,
-        responses={
-            200: ClaimSerializer,
-            **problems(400, 401, 403, 404, 409, 412, 413, 415, 428),
-        },
+        responses={200: ClaimSerializer, **problems(404, 409, 412, 413, 415, 428)},
     )
     def patch(self, request: Request, claim_id: int) -> Response:
         expected = _if_match(request, claim_id)
@@ -220,8 +222,8 @@ class ClaimDetailView(APIView):
 
     @extend_schema(
         operation_id="claims_destroy",
-        parameters=[IF_MATCH],
-        responses={204: None, **problems(401, 403, 404, 409, 412, 428)},
+        parameters=[path_id("claim_id", "claim"), IF_MATCH],
+        responses={204: None, **problems(404, 409, 412, 428)},
     )
     def delete(self, request: Request, claim_id: int) -> Response:
         expected = _if_match(request, claim_id)
@@ -234,8 +236,8 @@ class ClaimHistoryView(APIView):
 
     @extend_schema(
         operation_id="claims_history_list",
-        parameters=[PageParams],
-        responses={200: paginated(ClaimEventSerializer), **problems(400, 401, 403, 404)},
+        parameters=[path_id("claim_id", "claim"), PageParams],
+        responses={200: paginated(ClaimEventSerializer), **problems(404)},
     )
     def get(self, request: Request, claim_id: int) -> Response:
         params = _valid(PageParams, request.query_params)
@@ -254,8 +256,9 @@ class ClaimHistoryView(APIView):
 class ClaimEvidenceView(APIView):
     @extend_schema(
         operation_id="claims_evidence_create",
+        parameters=[path_id("claim_id", "claim"), IF_MATCH_OPTIONAL],
         request=EvidenceCreateInput,
-        responses={201: EvidenceSerializer, **problems(400, 401, 403, 404, 412, 413, 415)},
+        responses={201: EvidenceSerializer, **problems(404, 412, 413, 415)},
     )
     def post(self, request: Request, claim_id: int) -> Response:
         data = _valid(EvidenceCreateInput, request.data)

@@ -198,6 +198,11 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "claims.models.ClaimStatus",
         "RatingEnum": "claims.models.Rating",
     },
+    # Errors are application/problem+json, with WWW-Authenticate and Retry-After where they apply.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "claims.schema.postprocess_schema",
+    ],
 }
 
 LOGGING = {
