@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 
-from claims.models import Claim
-
 _TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
 
 
-def etag_for(claim: Claim) -> str:
-    return f'"{claim.pk}-{claim.version}"'
+def etag_for(claim_id: int, version: int) -> str:
+    return f'"{claim_id}-{version}"'
 
 
 def _parse(header: str) -> tuple[bool, list[tuple[bool, str]]]:
@@ -48,8 +46,8 @@ def versions_matching(header: str, claim_id: int) -> frozenset[int] | None:
     return frozenset(versions)
 
 
-def none_match(header: str, claim: Claim) -> bool:
+def none_match(header: str, claim_id: int, version: int) -> bool:
     """True when `If-None-Match` names the claim's current tag (weak comparison) or is `*`."""
     anything, tags = _parse(header)
-    current = etag_for(claim).strip('"')
+    current = etag_for(claim_id, version).strip('"')
     return anything or any(opaque == current for _, opaque in tags)

@@ -11,11 +11,11 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
@@ -34,9 +34,11 @@ class Ordering:
     name: str
     fields: tuple[str, ...]
     descending: bool
+    index_free: bool = False
 
     def key(self, row: Any) -> list[Any]:
-        return [_encode_value(getattr(row, field)) for field in self.fields]
+        values = row if isinstance(row, dict) else row.__dict__
+        return [_encode_value(values[field]) for field in self.fields]
 
     def after(self, key: Sequence[Any], *, reverse: bool) -> Q:
         """Rows strictly after `key` in this order (before it, with `reverse`)."""
@@ -49,9 +51,16 @@ class Ordering:
             equal[field] = value
         return condition
 
-    def order_by(self, *, reverse: bool) -> list[str]:
+    def order_by(self, *, reverse: bool) -> list[Any]:
         descending = self.descending != reverse
+        if self.index_free:
+            # `id + 0` sorts the same, but no index can produce it: the planner must find the rows
+            # another way (a text-search index) and sort them.
+            return [(F(field) + 0).desc() if descending else (F(field) + 0).asc() for field in self.fields]
         return [f"-{field}" if descending else field for field in self.fields]
+
+    def without_index(self) -> Ordering:
+        return replace(self, index_free=True)
 
 
 BY_ID = Ordering("id", ("id",), descending=False)

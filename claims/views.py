@@ -22,6 +22,7 @@ from claims.etags import etag_for, none_match, versions_matching
 from claims.pagination import BY_ID, BY_RECENT_UPDATE, Page, paginate
 from claims.permissions import EditorsOnly
 from claims.problems import problem_response
+from claims.representations import claims_json
 from claims.schema import (
     IF_MATCH,
     IF_MATCH_OPTIONAL,
@@ -145,15 +146,15 @@ class ClaimListView(APIView):
             q=params.get("q"),
             updated_after=params.get("updated_after"),
         )
+        ordering = ORDERINGS[params["ordering"]]
+        if params.get("q") and ordering is BY_ID and selectors.search_is_selective(claims):
+            ordering = ordering.without_index()
         page = paginate(
-            claims,
-            request,
-            ordering=ORDERINGS[params["ordering"]],
-            page_size=params["page_size"],
-            cursor=params.get("cursor"),
+            claims, request, ordering=ordering, page_size=params["page_size"], cursor=params.get("cursor")
         )
-        serializer = ClaimSerializer(page.rows, many=True, context={"drafts_visible": drafts_visible})
-        return _page_response(page, serializer)
+        details = selectors.verdict_details(rows=page.rows, drafts_visible=drafts_visible)
+        results = claims_json(page.rows, details, drafts_visible=drafts_visible)
+        return Response({"next": page.next, "previous": page.previous, "results": results})
 
     @extend_schema(
         operation_id="claims_create",
@@ -175,15 +176,21 @@ class ClaimListView(APIView):
 
 
 def _claim_response(request: Request, claim_id: int, *, status: int = 200, created: bool = False) -> Response:
+    claim, data = _claim_data(request, claim_id)
+    headers = {"ETag": etag_for(claim_id, claim["version"])}
+    if created:
+        headers["Location"] = request.build_absolute_uri(reverse("claim-detail", args=[claim_id]))
+    return Response(data, status=status, headers=headers)
+
+
+def _claim_data(request: Request, claim_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The claim's row and its JSON as this viewer may see it, or 404."""
     drafts_visible = _drafts_visible(request)
-    claim = selectors.claim_detail(claim_id=claim_id, drafts_visible=drafts_visible)
+    claim = selectors.claim_detail(claim_id=claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}.")
-    headers = {"ETag": etag_for(claim)}
-    if created:
-        headers["Location"] = request.build_absolute_uri(reverse("claim-detail", args=[claim.pk]))
-    data = ClaimSerializer(claim, context={"drafts_visible": drafts_visible}).data
-    return Response(data, status=status, headers=headers)
+    details = selectors.verdict_details(rows=[claim], drafts_visible=drafts_visible)
+    return claim, claims_json([claim], details, drafts_visible=drafts_visible)[0]
 
 
 class ClaimDetailView(APIView):
@@ -197,16 +204,18 @@ class ClaimDetailView(APIView):
         },
     )
     def get(self, request: Request, claim_id: int) -> Response:
-        drafts_visible = _drafts_visible(request)
-        claim = selectors.claim_detail(claim_id=claim_id, drafts_visible=drafts_visible)
+        claim = selectors.claim_detail(claim_id=claim_id)
         if claim is None:
             raise NotFound(f"There is no claim {claim_id}.")
-        etag = etag_for(claim)
+        etag = etag_for(claim_id, claim["version"])
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None and none_match(if_none_match, claim):
+        if if_none_match is not None and none_match(if_none_match, claim_id, claim["version"]):
             return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        data = ClaimSerializer(claim, context={"drafts_visible": drafts_visible}).data
-        return Response(data, headers={"ETag": etag})
+        drafts_visible = _drafts_visible(request)
+        details = selectors.verdict_details(rows=[claim], drafts_visible=drafts_visible)
+        return Response(
+            claims_json([claim], details, drafts_visible=drafts_visible)[0], headers={"ETag": etag}
+        )
 
     @extend_schema(
         operation_id="claims_partial_update",
