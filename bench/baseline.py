@@ -62,9 +62,11 @@ CLAIM_COLUMNS = (
     'id, article_id, quote, start, "end", claimant, status, rating, summary, version, '
     "published_at, created_at, updated_at"
 )
-# The service's text search, expression for expression (the GIN indexes of migration 0002).
-QUOTE_MATCH = "to_tsvector('english'::regconfig, quote) @@ websearch_to_tsquery('english'::regconfig, %s)"
-SUMMARY_MATCH = "to_tsvector('english'::regconfig, summary) @@ websearch_to_tsquery('english'::regconfig, %s)"
+# The service's text search: the stored vectors and their GIN indexes (migration 0005), and the
+# same choice of access path (claims.selectors.search_is_selective).
+QUOTE_MATCH = "quote_tsv @@ websearch_to_tsquery('english'::regconfig, %s)"
+SUMMARY_MATCH = "summary_tsv @@ websearch_to_tsquery('english'::regconfig, %s)"
+SELECTIVE_SEARCH_ROWS = 4000
 EVIDENCE_SQL = (
     "SELECT claim_id, id, url, title, publisher, note, added_at FROM claims_evidence "
     "WHERE claim_id = ANY(%s) ORDER BY id"
@@ -280,10 +282,15 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
         key, reverse = decode_cursor(cursor)
         where.append("id < %s" if reverse else "id > %s")
         args.append(key)
+    where_sql = " WHERE " + " AND ".join(where) if where else ""
+    order_key = "id"
+    if q:
+        explain = f"EXPLAIN (FORMAT JSON) SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}"
+        if conn.execute(explain, args).fetchone()[0][0]["Plan"]["Plan Rows"] < SELECTIVE_SEARCH_ROWS:
+            order_key = "id + 0"
     statement = (
-        f"SELECT {CLAIM_COLUMNS} FROM claims_claim"
-        + (" WHERE " + " AND ".join(where) if where else "")
-        + f" ORDER BY id {'DESC' if reverse else 'ASC'} LIMIT {page_size + 1}"
+        f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}"
+        f" ORDER BY {order_key} {'DESC' if reverse else 'ASC'} LIMIT {page_size + 1}"
     )
     rows = conn.execute(statement, args).fetchall()
     more = len(rows) > page_size
