@@ -19,8 +19,7 @@ FORWARD = [
     # fastupdate off: with it, each write parks its entries in a pending list that every search
     # then scans (bench/: 3 ms added to a no-match search after a burst of edits). Claims are
     # read far more often than written, so writes pay for the index update instead.
-    "CREATE INDEX claims_claim_quote_search ON claims_claim "
-    "USING gin (quote_tsv) WITH (fastupdate = off)",
+    "CREATE INDEX claims_claim_quote_search ON claims_claim USING gin (quote_tsv) WITH (fastupdate = off)",
     "CREATE INDEX claims_claim_summary_search ON claims_claim "
     "USING gin (summary_tsv) WITH (fastupdate = off)",
     # More lexemes in the statistics, so that `claims.selectors.search_is_selective` gets a real
