@@ -57,8 +57,8 @@ def _valid(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
-def _page_response(page: Page, serializer: Serializer) -> Response:
-    return Response({"next": page.next, "previous": page.previous, "results": serializer.data})
+def _page_response(page: Page, results: Any) -> Response:
+    return Response({"next": page.next, "previous": page.previous, "results": results})
 
 
 def _actor(request: Request) -> User:
@@ -96,7 +96,7 @@ class ArticleListView(APIView):
         page = paginate(
             articles, request, ordering=BY_ID, page_size=params["page_size"], cursor=params.get("cursor")
         )
-        return _page_response(page, ArticleSerializer(page.rows, many=True))
+        return _page_response(page, ArticleSerializer(page.rows, many=True).data)
 
     @extend_schema(
         operation_id="articles_create",
@@ -154,7 +154,7 @@ class ClaimListView(APIView):
         )
         details = selectors.verdict_details(rows=page.rows, drafts_visible=drafts_visible)
         results = claims_json(page.rows, details, drafts_visible=drafts_visible)
-        return Response({"next": page.next, "previous": page.previous, "results": results})
+        return _page_response(page, results)
 
     @extend_schema(
         operation_id="claims_create",
@@ -259,7 +259,7 @@ class ClaimHistoryView(APIView):
             page_size=params["page_size"],
             cursor=params.get("cursor"),
         )
-        return _page_response(page, ClaimEventSerializer(page.rows, many=True))
+        return _page_response(page, ClaimEventSerializer(page.rows, many=True).data)
 
 
 class ClaimEvidenceView(APIView):
