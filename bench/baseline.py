@@ -28,6 +28,7 @@ import json
 import os
 import re
 import threading
+import time
 from datetime import UTC, datetime
 from http import HTTPStatus
 from urllib import parse
@@ -77,6 +78,20 @@ CORRECTIONS_SQL = (
 )
 
 _local = threading.local()
+# The planner's estimate per search, kept a minute, as claims.selectors keeps it.
+_estimates: dict[tuple[str, tuple[str, ...]], tuple[float, bool]] = {}
+
+
+def search_is_selective(conn: psycopg.Connection, sql: str, args: list) -> bool:
+    key = (sql, tuple(str(a) for a in args))
+    now = time.monotonic()
+    known = _estimates.get(key)
+    if known is not None and known[0] > now:
+        return known[1]
+    plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", args).fetchone()[0]
+    selective = plan[0]["Plan"]["Plan Rows"] < SELECTIVE_SEARCH_ROWS
+    _estimates[key] = (now + 60, selective)
+    return selective
 
 
 class Problem(Exception):
@@ -284,10 +299,8 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
         args.append(key)
     where_sql = " WHERE " + " AND ".join(where) if where else ""
     order_key = "id"
-    if q:
-        explain = f"EXPLAIN (FORMAT JSON) SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}"
-        if conn.execute(explain, args).fetchone()[0][0]["Plan"]["Plan Rows"] < SELECTIVE_SEARCH_ROWS:
-            order_key = "id + 0"
+    if q and search_is_selective(conn, f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}", args):
+        order_key = "id + 0"
     statement = (
         f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}"
         f" ORDER BY {order_key} {'DESC' if reverse else 'ASC'} LIMIT {page_size + 1}"

@@ -4,6 +4,7 @@ number of queries, whatever the page size: one for the rows, one per prefetched 
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -175,13 +176,37 @@ def claim_list(
 SELECTIVE_SEARCH_ROWS = 4000
 
 
+# The planner's answer for a search, kept a minute per process: asking costs a round trip and a
+# planning (about 1 ms), and the same searches come back (a partner's refresh, the next page).
+ESTIMATE_SECONDS = 60
+_estimates: dict[tuple[str, tuple[str, ...]], tuple[float, bool]] = {}
+
+
 def search_is_selective(claims: QuerySet[Claim, dict[str, Any]]) -> bool:
     """Whether the planner expects few enough matches that the page should come from the text
-    index (PostgreSQL); asking costs one EXPLAIN, no execution."""
+    index (PostgreSQL); asking costs one EXPLAIN, no execution, then nothing for a minute."""
     if connection.vendor != "postgresql":
         return False
-    plan = json.loads(claims.order_by().explain(format="json"))
-    return plan[0]["Plan"]["Plan Rows"] < SELECTIVE_SEARCH_ROWS
+    sql, params = claims.order_by().query.sql_with_params()
+    key = (sql, tuple(str(p) for p in params))
+    now = time.monotonic()
+    known = _estimates.get(key)
+    if known is not None and known[0] > now:
+        return known[1]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    selective = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"][
+        "Plan Rows"
+    ] < SELECTIVE_SEARCH_ROWS
+    if len(_estimates) >= 10_000:
+        _estimates.clear()  # a crude bound; the cache refills with what is searched now
+    _estimates[key] = (now + ESTIMATE_SECONDS, selective)
+    return selective
+
+
+def forget_search_estimates() -> None:
+    _estimates.clear()
 
 
 def claim_detail(*, claim_id: int) -> dict[str, Any] | None:
