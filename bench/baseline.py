@@ -78,20 +78,26 @@ CORRECTIONS_SQL = (
 )
 
 _local = threading.local()
-# The planner's estimate per search, kept a minute, as claims.selectors keeps it.
-_estimates: dict[tuple[str, tuple[str, ...]], tuple[float, bool]] = {}
+# The planner's estimates, kept a minute, as claims.selectors keeps them.
+_estimates: dict[tuple, tuple[float, float]] = {}
 
 
-def search_is_selective(conn: psycopg.Connection, sql: str, args: list) -> bool:
-    key = (sql, tuple(str(a) for a in args))
+def planner_rows(conn: psycopg.Connection, key: tuple, sql: str, args: list) -> float:
     now = time.monotonic()
     known = _estimates.get(key)
     if known is not None and known[0] > now:
         return known[1]
     plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", args).fetchone()[0]
-    selective = plan[0]["Plan"]["Plan Rows"] < SELECTIVE_SEARCH_ROWS
-    _estimates[key] = (now + 60, selective)
-    return selective
+    rows = float(plan[0]["Plan"]["Plan Rows"])
+    _estimates[key] = (now + 60, rows)
+    return rows
+
+
+def search_is_selective(conn: psycopg.Connection, sql: str, args: list, page_size: int) -> bool:
+    """claims.selectors.search_is_selective: the text index while matches^2 < page x table rows."""
+    matches = planner_rows(conn, (sql, *args), sql, args)
+    table = planner_rows(conn, ("table",), f"SELECT {CLAIM_COLUMNS} FROM claims_claim", [])
+    return matches * matches < (page_size + 1) * table
 
 
 class Problem(Exception):
@@ -291,6 +297,7 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
         summary = SUMMARY_MATCH if drafts_visible else f"({SUMMARY_MATCH} AND status = 'published')"
         where.append(f"({QUOTE_MATCH} OR {summary})")
         args += [q, q]
+    filters, filter_args = list(where), list(args)  # the estimate is for the search, not the page
     cursor = params.get("cursor")
     reverse = False
     if cursor:
@@ -298,13 +305,19 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
         where.append("id < %s" if reverse else "id > %s")
         args.append(key)
     where_sql = " WHERE " + " AND ".join(where) if where else ""
-    order_key = "id"
-    if q and search_is_selective(conn, f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}", args):
-        order_key = "id + 0"
-    statement = (
-        f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql}"
-        f" ORDER BY {order_key} {'DESC' if reverse else 'ASC'} LIMIT {page_size + 1}"
-    )
+    direction = "DESC" if reverse else "ASC"
+    unpaged = f"SELECT {CLAIM_COLUMNS} FROM claims_claim"
+    if filters:
+        unpaged += " WHERE " + " AND ".join(filters)
+    order = f"ORDER BY id {direction}"
+    if q and search_is_selective(conn, unpaged, filter_args, page_size):
+        # The page's ids from the text index, sorted by an expression no index has; then its rows.
+        statement = (
+            f"SELECT {CLAIM_COLUMNS} FROM claims_claim WHERE id IN (SELECT id FROM claims_claim{where_sql}"
+            f" ORDER BY id + 0 {direction} LIMIT {page_size + 1}) {order}"
+        )
+    else:
+        statement = f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql} {order} LIMIT {page_size + 1}"
     rows = conn.execute(statement, args).fetchall()
     more = len(rows) > page_size
     rows = rows[:page_size]

@@ -64,16 +64,14 @@ def encode_cursor(key: int) -> str:
 
 # --- fixtures ---------------------------------------------------------------------------------------
 
-# The service's match (claims.search: the stored vectors of migration 0005).
+# The editor's match, as claims.search writes it (the stored vectors of migration 0005).
 EDITOR_MATCH = (
     "(quote_tsv @@ websearch_to_tsquery('english'::regconfig, %(q)s) "
     "OR summary_tsv @@ websearch_to_tsquery('english'::regconfig, %(q)s))"
 )
-# claims.selectors.SELECTIVE_SEARCH_ROWS: below this estimate the service sorts by `id + 0`.
-SELECTIVE_SEARCH_ROWS = 4000
 
 
-def fixtures(conn: psycopg.Connection) -> dict:
+def fixtures(conn: psycopg.Connection, args: argparse.Namespace, tokens: dict) -> dict:
     fx: dict = {}
     fx["claims"] = conn.execute("SELECT count(*) FROM claims_claim").fetchone()[0]
     pages = fx["claims"] // 50
@@ -102,33 +100,36 @@ def fixtures(conn: psycopg.Connection) -> dict:
     ).fetchone()[0]
     shares = {w: n / sampled for w, n in sample}
     count_sql = f"SELECT count(*) FROM claims_claim WHERE {EDITOR_MATCH}"
-    estimate_sql = f"EXPLAIN (FORMAT JSON) SELECT * FROM claims_claim WHERE {EDITOR_MATCH}"
-
-    def page_sql(word: str) -> str:
-        """The service's page-1 query for `word`, with the access path it would choose."""
-        estimate = conn.execute(estimate_sql, {"q": word}).fetchone()[0][0]["Plan"]["Plan Rows"]
-        order = "id + 0" if estimate < SELECTIVE_SEARCH_ROWS else "id"
-        return f"EXPLAIN (ANALYZE) SELECT * FROM claims_claim WHERE {EDITOR_MATCH} ORDER BY {order} LIMIT 51"
 
     fx["common_term"] = sample[0][0]
     # A sweep of shares up to 5%: the plan flips between the id order and the text indexes
     # somewhere in there, and the rare term is the slowest of those in at most 1% of rows.
-    fx["sweep"] = []
-    chosen: set[str] = set()
+    words: list[str] = []
     for target in SWEEP:
         # The editor's search also matches summaries: about 1.5 times the quote-only share.
         word = min(
-            (w for w, n in sample if w not in chosen),
+            (w for w, n in sample if w not in words),
             key=lambda w: abs(shares[w] * 1.5 - target),
             default=None,
         )
-        if word is None:
-            continue
-        chosen.add(word)
+        if word is not None:
+            words.append(word)
+    # Each term's page-1 query as the service sends it (its choice of access path included).
+    captured = service_sql(
+        args,
+        tokens,
+        [
+            {"name": w, "method": "GET", "path": f"/api/v1/claims/?q={quote(w)}", "role": "editor"}
+            for w in words
+        ],
+    )
+    fx["sweep"] = []
+    for word in words:
         rows = conn.execute(count_sql, {"q": word}).fetchone()[0]
+        statement = page_query(captured[word]["queries"])
         timings = []
         for _ in range(2):
-            plan = [r[0] for r in conn.execute(page_sql(word), {"q": word}).fetchall()]
+            plan = [r[0] for r in conn.execute(f"EXPLAIN (ANALYZE) {statement}").fetchall()]
             timings.append(float(plan[-1].split(":")[1].split()[0]))
         fx["sweep"].append(
             {
@@ -312,6 +313,40 @@ def check_parity(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx
 # --- SQL ----------------------------------------------------------------------------------------------
 
 
+def service_sql(args: argparse.Namespace, tokens: dict, requests: list[dict]) -> dict:
+    """{name: {"status", "queries"}}: the SQL the service sends for each request, captured
+    in-process by service_queries.py against the benchmark database."""
+    env = dict(
+        os.environ,
+        DATABASE_URL=args.database_url,
+        RATE_LIMIT_TOKEN="off",
+        RATE_LIMIT_ADDRESS="off",
+        BENCH_TOKENS_JSON=json.dumps(tokens),
+    )
+    env.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
+    return json.loads(
+        subprocess.run(
+            [sys.executable, str(BENCH / "service_queries.py")],
+            input=json.dumps(requests),
+            env=env,
+            check=True,
+            text=True,
+            stdout=subprocess.PIPE,
+        ).stdout
+    )
+
+
+def page_query(queries: list[str]) -> str | None:
+    """The request's query for its claims: not the planner's estimates (EXPLAIN) a search asks
+    for first, nor a PATCH's locking read."""
+    main = [
+        q
+        for q in queries
+        if 'FROM "claims_claim"' in q and "FOR UPDATE" not in q and not q.startswith("EXPLAIN")
+    ]
+    return main[0] if main else None
+
+
 def explain(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx: dict, out: Path) -> dict:
     """EXPLAIN ANALYZE of the service's main query for each request; returns {name: (ms, plan)}."""
     requests = [
@@ -344,24 +379,7 @@ def explain(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx: dic
             "headers": {"If-Match": "*"},
         }
     )
-    env = dict(
-        os.environ,
-        DATABASE_URL=args.database_url,
-        RATE_LIMIT_TOKEN="off",
-        RATE_LIMIT_ADDRESS="off",
-        BENCH_TOKENS_JSON=json.dumps(tokens),
-    )
-    env.setdefault("SECRET_KEY", "bench-" + uuid.uuid4().hex)
-    captured = json.loads(
-        subprocess.run(
-            [sys.executable, str(BENCH / "service_queries.py")],
-            input=json.dumps(requests),
-            env=env,
-            check=True,
-            text=True,
-            stdout=subprocess.PIPE,
-        ).stdout
-    )
+    captured = service_sql(args, tokens, requests)
     plans = {}
     lines = []
     with psycopg.connect(args.database_url, autocommit=True) as conn:
@@ -369,14 +387,8 @@ def explain(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx: dic
             queries = result["queries"]
             lines.append(f"### {name}: HTTP {result['status']}, {len(queries)} queries\n")
             lines += [f"    {q}\n" for q in queries]
-            # The page's own query: not the planner's estimate (EXPLAIN) a search asks for first.
-            main = [
-                q
-                for q in queries
-                if 'FROM "claims_claim"' in q and "FOR UPDATE" not in q and not q.startswith("EXPLAIN")
-            ]
-            if name != "patch" and main:
-                sql_text = main[0]
+            sql_text = page_query(queries)
+            if name != "patch" and sql_text:
                 conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}")  # warm
                 rows = conn.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql_text}").fetchall()
                 plan = [r[0] for r in rows]
@@ -633,7 +645,7 @@ def main() -> int:
 
     started = time.monotonic()
     with psycopg.connect(args.database_url) as conn:
-        fx = fixtures(conn)
+        fx = fixtures(conn, args, tokens)
     eps = endpoints(fx)
     print(
         f"Fixtures ({time.monotonic() - started:.1f}s): deep page {fx['deep_page']:,}, detail claim "

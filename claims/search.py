@@ -12,16 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
+from django.contrib.postgres.search import SearchVectorField
 from django.db import connection
-from django.db.models import Func, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Func, Q, QuerySet
+from django.db.models.expressions import Col, Expression
 
 SEARCH_CONFIG = "english"
-
-
-# django.contrib.postgres registers `@@` in its AppConfig; the app itself is not needed here.
-SearchVectorField.register_lookup(SearchVectorExact)
 
 
 class TsVector(Func):
@@ -32,10 +28,54 @@ class TsVector(Func):
     output_field = SearchVectorField()
 
 
-def stored_vector(queryset: QuerySet[Any], column: str) -> RawSQL:
-    """The generated `<column>_tsv` column, which the model does not declare (SQLite has none)."""
-    table = queryset.model._meta.db_table
-    return RawSQL(f'"{table}"."{column}_tsv"', [], output_field=SearchVectorField())
+class StoredVector(Expression):
+    """The generated `<column>_tsv` column of migration 0005, which the model does not declare
+    (SQLite has none), as a column of the query's own table: it follows the table's alias, so a
+    search stays the subquery's own when Django nests it (a fixed "claims_claim"."quote_tsv"
+    would then point at the outer row)."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self, column: str) -> None:
+        super().__init__()
+        self.column = f"{column}_tsv"
+
+    def resolve_expression(
+        self,
+        query: Any = None,
+        allow_joins: bool = True,
+        reuse: set[str] | None = None,
+        summarize: bool = False,
+        for_save: bool = False,
+    ) -> Any:  # a Col, not a StoredVector: it is resolved into the column itself
+        target = SearchVectorField()
+        target.set_attributes_from_name(self.column)
+        return Col(query.get_initial_alias(), target)
+
+
+class Matches(Expression):
+    """`vector @@ websearch_to_tsquery('english', q)`, as one expression: a filter built from it
+    compiles in a third of the time of the same condition as a lookup on an alias (bench/)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, vector: Expression, q: str) -> None:
+        super().__init__()
+        self.vector = vector
+        self.q = q
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.vector]
+
+    def set_source_expressions(self, exprs: Any) -> None:
+        (self.vector,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        vector_sql, vector_params = compiler.compile(self.vector)
+        return (
+            f"{vector_sql} @@ websearch_to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)",
+            [*vector_params, self.q],
+        )
 
 
 def text_search(
@@ -44,19 +84,11 @@ def text_search(
     """Rows where any of `columns` matches `q`. A column mapped to a Q only counts on rows that
     also satisfy it (a claim's summary counts only where the viewer may see it). `stored`: the
     table has generated `<column>_tsv` columns to match instead of computing the vectors."""
-    if connection.vendor == "postgresql":
-        query = SearchQuery(q, config=SEARCH_CONFIG, search_type="websearch")
-        aliases = {
-            f"_tsv_{name}": stored_vector(queryset, name) if stored else TsVector(name) for name in columns
-        }
-        queryset = queryset.alias(**aliases)
-        match = Q()
-        for name, only_where in columns.items():
-            hit = Q(**{f"_tsv_{name}": query})
-            match |= hit & only_where if only_where is not None else hit
-        return queryset.filter(match)
     match = Q()
     for name, only_where in columns.items():
-        hit = Q(**{f"{name}__icontains": q})
+        if connection.vendor == "postgresql":
+            hit = Q(Matches(StoredVector(name) if stored else TsVector(name), q))
+        else:
+            hit = Q(**{f"{name}__icontains": q})
         match |= hit & only_where if only_where is not None else hit
     return queryset.filter(match)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Hashable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -169,40 +170,50 @@ def claim_list(
     return claims
 
 
-# Below this many estimated matches, a search page is fastest found through the text index and
-# sorted; above it, by walking the id order until the page is full. The planner's own choice
-# errs towards the walk, whose per-row match it underprices (bench/: terms in 0.15% of a million
-# rows took 10 ms that way, 3 ms through the index).
-SELECTIVE_SEARCH_ROWS = 4000
-
-
-# The planner's answer for a search, kept a minute per process: asking costs a round trip and a
-# planning (about 1 ms), and the same searches come back (a partner's refresh, the next page).
+# How a search page is found, on PostgreSQL. Either walk the id order, testing each row, until
+# the page is full: about page/share rows (1/share per match); or take every match from the text
+# index and sort their ids: about matches = share x table rows. Both cost about the same per row
+# (bench/: 0.7 us), so the index wins while matches < page/share, that is while
+# matches^2 < page x table rows: 7,100 matches for a page of 50 in a million claims. The planner
+# makes this choice itself but underprices the walk (a term in 0.55% of a million rows: 6.8 ms
+# walking, 3.4 ms through the index), so we ask for its estimate and choose.
+#
+# The answers are kept a minute per process: asking costs a round trip and a planning, and the
+# same searches come back (a partner's refresh, the next page).
 ESTIMATE_SECONDS = 60
-_estimates: dict[tuple[str, tuple[str, ...]], tuple[float, bool]] = {}
+_estimates: dict[Hashable, tuple[float, float]] = {}
 
 
-def search_is_selective(claims: QuerySet[Claim, dict[str, Any]]) -> bool:
-    """Whether the planner expects few enough matches that the page should come from the text
-    index (PostgreSQL); asking costs one EXPLAIN, no execution, then nothing for a minute."""
+def search_is_selective(claims: QuerySet[Claim, dict[str, Any]], *, page_size: int, asked: Hashable) -> bool:
+    """Whether a page of `claims` is fastest found through the text index (PostgreSQL only).
+
+    `asked` stands for what `claims` was built from (the filters and the viewer's role): the
+    planner's estimate is kept under it, so a search asked again costs no compiling and no query.
+    """
     if connection.vendor != "postgresql":
         return False
-    sql, params = claims.order_by().query.sql_with_params()
-    key = (sql, tuple(str(p) for p in params))
+    matches = _planner_rows(("matches", asked), lambda: claims.order_by().query.sql_with_params())
+    every = claims.model._default_manager.order_by()
+    table = _planner_rows(("table", claims.model), lambda: every.query.sql_with_params())
+    return matches * matches < (page_size + 1) * table
+
+
+def _planner_rows(key: Hashable, sql_with_params: Callable[[], tuple[str, Any]]) -> float:
+    """The planner's estimate of the rows a query returns (`EXPLAIN`, nothing executed), kept
+    ESTIMATE_SECONDS under `key`."""
     now = time.monotonic()
     known = _estimates.get(key)
     if known is not None and known[0] > now:
         return known[1]
+    sql, params = sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
-    selective = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"][
-        "Plan Rows"
-    ] < SELECTIVE_SEARCH_ROWS
+    rows = float((json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]["Plan Rows"])
     if len(_estimates) >= 10_000:
         _estimates.clear()  # a crude bound; the cache refills with what is searched now
-    _estimates[key] = (now + ESTIMATE_SECONDS, selective)
-    return selective
+    _estimates[key] = (now + ESTIMATE_SECONDS, rows)
+    return rows
 
 
 def forget_search_estimates() -> None:

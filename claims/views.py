@@ -49,6 +49,7 @@ from claims.serializers import (
 )
 
 ORDERINGS = {o.name: o for o in (BY_ID, BY_RECENT_UPDATE)}
+CLAIM_FILTERS = ("article", "status", "rating", "claimant", "q", "updated_after")
 
 
 def _valid(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
@@ -137,17 +138,16 @@ class ClaimListView(APIView):
     def get(self, request: Request) -> Response:
         params = _valid(ClaimListParams, request.query_params)
         drafts_visible = _drafts_visible(request)
-        claims = selectors.claim_list(
-            drafts_visible=drafts_visible,
-            article=params.get("article"),
-            status=params.get("status"),
-            rating=params.get("rating"),
-            claimant=params.get("claimant"),
-            q=params.get("q"),
-            updated_after=params.get("updated_after"),
-        )
+        filters = {name: params.get(name) for name in CLAIM_FILTERS}
+        claims = selectors.claim_list(drafts_visible=drafts_visible, **filters)
         ordering = ORDERINGS[params["ordering"]]
-        if params.get("q") and ordering is BY_ID and selectors.search_is_selective(claims):
+        if (
+            filters["q"]
+            and ordering is BY_ID
+            and selectors.search_is_selective(
+                claims, page_size=params["page_size"], asked=(drafts_visible, *filters.values())
+            )
+        ):
             ordering = ordering.without_index()
         page = paginate(
             claims, request, ordering=ordering, page_size=params["page_size"], cursor=params.get("cursor")

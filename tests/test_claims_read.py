@@ -268,9 +268,16 @@ def test_a_selective_search_is_ordered_without_the_id_index(alice, desk):
         q["sql"] for q in captured.captured_queries if "LIMIT" in q["sql"] and "quote" in q["sql"]
     )
     if connection.vendor == "postgresql":
-        # The planner was asked first (EXPLAIN), then the page sorted by an expression no index has.
+        # The planner was asked first (EXPLAIN), then the page's ids sorted by an expression no
+        # index has, and only those rows read, in one statement. The match is the subquery's own
+        # (U0): one on the outer row would return every claim.
         assert any(q["sql"].startswith("EXPLAIN") for q in captured.captured_queries)
-        assert '"claims_claim"."id" + 0' in page_query
+        assert (
+            'WHERE "claims_claim"."id" IN (SELECT U0."id" AS "pk" FROM "claims_claim" U0 WHERE' in page_query
+        )
+        assert 'U0."quote_tsv" @@' in page_query
+        assert '"claims_claim"."quote_tsv"' not in page_query
+        assert 'ORDER BY (U0."id" + 0) ASC LIMIT 51)' in page_query
     else:
         assert "+ 0" not in page_query
     # The planner's estimate is kept: the same search again asks nothing.
