@@ -38,8 +38,10 @@ import psycopg
 
 DATABASE_URL = os.environ["DATABASE_URL"]
 STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
-# BASELINE_SERVER_BINDING=1: server-side binding, so psycopg prepares repeated statements.
-SERVER_BINDING = os.environ.get("BASELINE_SERVER_BINDING", "") in {"1", "true", "yes", "on"}
+# As the service connects (project/settings.py): parameters bound on the server, statements
+# prepared at their fifth run, every run planned for its values; DATABASE_PREPARED_STATEMENTS=off
+# for neither.
+PREPARED = os.environ.get("DATABASE_PREPARED_STATEMENTS", "on").lower() not in {"0", "false", "no", "off"}
 MAX_BODY = 1024 * 1024
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 STATUSES = {"pending", "in_review", "published", "not_checkable"}
@@ -108,12 +110,14 @@ class Problem(Exception):
 def connection() -> psycopg.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed or conn.broken:
+        options = f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC"
         conn = psycopg.connect(
             DATABASE_URL,
             autocommit=True,
-            options=f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c TimeZone=UTC",
-            cursor_factory=psycopg.Cursor if SERVER_BINDING else psycopg.ClientCursor,
+            options=options + (" -c plan_cache_mode=force_custom_plan" if PREPARED else ""),
+            cursor_factory=psycopg.Cursor if PREPARED else psycopg.ClientCursor,
         )
+        conn.prepare_threshold = 5 if PREPARED else None
         _local.conn = conn
     return conn
 

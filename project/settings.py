@@ -111,9 +111,22 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # A statement running past the timeout is cancelled and its request answered 503, so one slow
     # query or lock wait cannot hold a worker for ever. manage.py turns it off (0) for commands
     # such as migrate, which may legitimately run long.
+    #
+    # Parameters are bound on the server, and a statement is prepared at its fifth run on a
+    # connection, so the token check and a page's evidence and corrections skip parsing
+    # (docs/PERFORMANCE.md). Plans are still made for each run (force_custom_plan): a plan made
+    # once for `claimant LIKE $1` or a text search, blind to the value, could walk a million rows
+    # for a rare one. DATABASE_PREPARED_STATEMENTS=off for a pooler that cannot carry prepared
+    # statements (PgBouncer in transaction mode before 1.21).
+    prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     _db["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
-        "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000)}",
+        "options": (
+            f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000)}"
+            + (" -c plan_cache_mode=force_custom_plan" if prepared else "")
+        ),
+        "server_side_binding": prepared,
+        "prepare_threshold": 5 if prepared else None,
         **_db.get("OPTIONS", {}),
     }
 else:
