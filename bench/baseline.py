@@ -14,8 +14,9 @@ costs, not a different query plan. What it leaves out: everything the benchmark 
 (other filters and orderings answer 501, PATCH of status/rating/summary too), rate limiting
 (the benchmark turns it off in the service), and Django's per-request connection health check.
 
-One psycopg connection per gunicorn thread, kept open, client-side parameter binding like
-Django's default (so PostgreSQL plans the very same statements); orjson renders.
+One psycopg connection per gunicorn thread, kept open, connected as the service connects
+(parameters bound on the server, statements prepared at their fifth run and planned on every run:
+project/settings.py), so PostgreSQL plans the very same statements; orjson renders.
 """
 
 from __future__ import annotations
