@@ -8,8 +8,12 @@ class ClaimsConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.db.backends.signals import connection_created
 
         from claims.ratelimit import Rate
+        from claims.timestamps import use_compiled_loader
+
+        connection_created.connect(use_compiled_loader, dispatch_uid="claims.timestamps")
 
         # A malformed rate stops the process at start-up, like every other bad setting.
         Rate.parse(settings.RATE_LIMIT_TOKEN)
