@@ -100,6 +100,35 @@ def test_previous_walks_back_to_the_first_page(alice, many):
     assert start["next"]
 
 
+def test_a_search_walks_forward_and_back_through_its_pages(alice, many):
+    """On PostgreSQL a search of a small table takes the text-index path (the page's ids sorted in
+    a subquery); its cursors must walk forward and back exactly as the plain id order does."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims import selectors
+
+    selectors.forget_search_estimates()
+    seen, pages = walk(alice, CLAIMS, {"q": "holds", "page_size": 7})  # every claim "... holds."
+    assert seen == sorted(many)
+    assert pages == 18  # 120 rows in pages of 7
+    last = alice.get(CLAIMS, {"q": "holds", "page_size": 7, "cursor": _cursor_after(seen[-8])}).json()
+    assert [r["id"] for r in last["results"]] == seen[-7:]
+    with CaptureQueriesContext(connection) as captured:
+        back = alice.get(last["previous"]).json()
+    assert [r["id"] for r in back["results"]] == seen[-14:-7]
+    assert back["next"]
+    assert back["previous"]
+    if connection.vendor == "postgresql":
+        assert any("+ 0) DESC LIMIT 8)" in q["sql"] for q in captured.captured_queries)
+
+
+def _cursor_after(pk):
+    from claims.pagination import BY_ID, encode_cursor
+
+    return encode_cursor(BY_ID, [pk], reverse=False)
+
+
 def test_most_recently_updated_order_walks_every_row_once(alice, many, alice_user):
     services.claim_update(actor=alice_user, claim_id=many[60], expected_versions=None, claimant="Latest")
     seen, _ = walk(alice, CLAIMS, {"page_size": 25, "ordering": "-updated_at"})
