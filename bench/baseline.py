@@ -70,7 +70,6 @@ CLAIM_COLUMNS = (
 # same choice of access path (claims.selectors.search_is_selective).
 QUOTE_MATCH = "quote_tsv @@ websearch_to_tsquery('english'::regconfig, %s)"
 SUMMARY_MATCH = "summary_tsv @@ websearch_to_tsquery('english'::regconfig, %s)"
-SELECTIVE_SEARCH_ROWS = 4000
 EVIDENCE_SQL = (
     "SELECT claim_id, id, url, title, publisher, note, added_at FROM claims_evidence "
     "WHERE claim_id = ANY(%s) ORDER BY id"
