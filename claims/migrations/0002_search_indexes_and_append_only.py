@@ -7,6 +7,8 @@ use them. On SQLite, table rebuilds by later migrations drop triggers: recreate 
 
 from django.db import migrations
 
+from claims.migrations._vendor_sql import vendor_sql
+
 POSTGRES_FORWARD = [
     # GET /claims/?q=  matches to_tsvector(quote) and to_tsvector(summary)
     "CREATE INDEX claims_claim_quote_search ON claims_claim "
@@ -60,20 +62,12 @@ SQLITE_BACKWARD = [
 ]
 
 
-def run(statements_by_vendor):
-    def operation(apps, schema_editor):
-        for statement in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [("claims", "0001_initial")]
 
     operations = [
-        migrations.RunPython(
-            run({"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD}),
-            run({"postgresql": POSTGRES_BACKWARD, "sqlite": SQLITE_BACKWARD}),
+        vendor_sql(
+            {"postgresql": POSTGRES_FORWARD, "sqlite": SQLITE_FORWARD},
+            {"postgresql": POSTGRES_BACKWARD, "sqlite": SQLITE_BACKWARD},
         )
     ]

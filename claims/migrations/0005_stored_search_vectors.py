@@ -9,6 +9,8 @@ few and keep their expression indexes. `claims.search` queries these columns by 
 
 from django.db import migrations
 
+from claims.migrations._vendor_sql import vendor_sql
+
 FORWARD = [
     "DROP INDEX claims_claim_quote_search",
     "DROP INDEX claims_claim_summary_search",
@@ -37,16 +39,7 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [("claims", "0004_rate_limit_counter")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [vendor_sql({"postgresql": FORWARD}, {"postgresql": BACKWARD})]

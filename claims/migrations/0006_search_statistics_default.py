@@ -10,6 +10,8 @@ only has to tell terms of a few thousand rows from terms of tens of thousands.
 
 from django.db import migrations
 
+from claims.migrations._vendor_sql import vendor_sql
+
 # ANALYZE makes the new target count now rather than at autovacuum's next pass (seconds on a
 # million claims; it reads a sample, and takes no lock that blocks reads or writes).
 FORWARD = [
@@ -24,16 +26,7 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     dependencies = [("claims", "0005_stored_search_vectors")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [vendor_sql({"postgresql": FORWARD}, {"postgresql": BACKWARD})]

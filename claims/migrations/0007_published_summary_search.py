@@ -12,6 +12,8 @@ a million claims); that cannot run in a transaction, hence atomic = False.
 
 from django.db import migrations
 
+from claims.migrations._vendor_sql import vendor_sql
+
 FORWARD = [
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS claims_claim_published_summary_search ON claims_claim "
     "USING gin (summary_tsv) WITH (fastupdate = off) WHERE status = 'published'",
@@ -19,17 +21,8 @@ FORWARD = [
 BACKWARD = ["DROP INDEX CONCURRENTLY IF EXISTS claims_claim_published_summary_search"]
 
 
-def run(statements):
-    def operation(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            for statement in statements:
-                schema_editor.execute(statement)
-
-    return operation
-
-
 class Migration(migrations.Migration):
     atomic = False
     dependencies = [("claims", "0006_search_statistics_default")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [vendor_sql({"postgresql": FORWARD}, {"postgresql": BACKWARD})]
