@@ -84,9 +84,10 @@ def text_search(
     """Rows where any of `columns` matches `q`. A column mapped to a Q only counts on rows that
     also satisfy it (a claim's summary counts only where the viewer may see it). `stored`: the
     table has generated `<column>_tsv` columns to match instead of computing the vectors."""
+    postgres = connection.vendor == "postgresql"
     match = Q()
     for name, only_where in columns.items():
-        if connection.vendor == "postgresql":
+        if postgres:
             hit = Q(Matches(StoredVector(name) if stored else TsVector(name), q))
         else:
             hit = Q(**{f"{name}__icontains": q})

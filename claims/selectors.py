@@ -192,9 +192,9 @@ def search_is_selective(claims: QuerySet[Claim, dict[str, Any]], *, page_size: i
     """
     if connection.vendor != "postgresql":
         return False
+    model = claims.model
     matches = _planner_rows(("matches", asked), lambda: claims.order_by().query.sql_with_params())
-    every = claims.model._default_manager.order_by()
-    table = _planner_rows(("table", claims.model), lambda: every.query.sql_with_params())
+    table = _planner_rows(("table", model), lambda: model._default_manager.all().query.sql_with_params())
     return matches * matches < (page_size + 1) * table
 
 

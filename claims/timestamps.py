@@ -11,7 +11,7 @@ so each new connection gets a loader that hands the work to it.
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Any
+from typing import Any, cast
 
 from psycopg import abc, adapters, postgres, pq
 from psycopg.adapt import Loader
@@ -19,10 +19,13 @@ from psycopg.adapt import Loader
 TIMESTAMPTZ_OID = postgres.types["timestamptz"].oid
 
 
-def compiled_loader() -> type[abc.Loader] | None:
+def _compiled_loader() -> type[abc.Loader] | None:
     """psycopg's timestamptz loader if it is the compiled one (psycopg[binary] or [c])."""
     loader = adapters.get_loader(TIMESTAMPTZ_OID, pq.Format.TEXT)
     return loader if loader is not None and not loader.__module__.startswith("psycopg.") else None
+
+
+COMPILED_LOADER = _compiled_loader()
 
 
 class UtcTimestampLoader(Loader):
@@ -30,11 +33,11 @@ class UtcTimestampLoader(Loader):
     with the connection's before it would register its own loader on every cursor."""
 
     timezone = UTC
-    compiled: type[abc.Loader]
 
     def __init__(self, oid: int, context: Any = None) -> None:
         super().__init__(oid, context)
-        self._load = self.compiled(oid, context).load
+        # Registered only where there is a compiled loader (use_compiled_loader).
+        self._load = cast(type[abc.Loader], COMPILED_LOADER)(oid, context).load
 
     def load(self, data: Any) -> Any:
         return self._load(data)
@@ -43,10 +46,5 @@ class UtcTimestampLoader(Loader):
 def use_compiled_loader(sender: Any, connection: Any, **kwargs: Any) -> None:
     """`connection_created` receiver: on a PostgreSQL connection whose time zone is UTC, load
     timestamps with the compiled loader."""
-    if connection.vendor != "postgresql" or connection.timezone is not UTC:
-        return
-    compiled = compiled_loader()
-    if compiled is None:
-        return
-    loader = type("UtcTimestampLoader", (UtcTimestampLoader,), {"compiled": compiled})
-    connection.connection.adapters.register_loader(TIMESTAMPTZ_OID, loader)
+    if connection.vendor == "postgresql" and connection.timezone is UTC and COMPILED_LOADER is not None:
+        connection.connection.adapters.register_loader(TIMESTAMPTZ_OID, UtcTimestampLoader)

@@ -118,15 +118,15 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # once for `claimant LIKE $1` or a text search, blind to the value, could walk a million rows
     # for a rare one. DATABASE_PREPARED_STATEMENTS=off for a pooler that cannot carry prepared
     # statements (PgBouncer in transaction mode before 1.21).
-    prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
+    _prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     _db["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
         "options": (
             f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000)}"
-            + (" -c plan_cache_mode=force_custom_plan" if prepared else "")
+            + (" -c plan_cache_mode=force_custom_plan" if _prepared else "")
         ),
-        "server_side_binding": prepared,
-        "prepare_threshold": 5 if prepared else None,
+        "server_side_binding": _prepared,
+        "prepare_threshold": 5 if _prepared else None,
         **_db.get("OPTIONS", {}),
     }
 else:
