@@ -182,16 +182,9 @@ def test_json_nested_deeper_than_the_parser_can_follow_is_a_400(alice):
 
 
 @pytest.mark.django_db
-def test_client_cannot_create_an_article(bob):
-    response = bob.post(ARTICLES, new_article(), format="json")
-
-    assert_problem(response, 403)
-    assert not Article.objects.exists()
-
-
-@pytest.mark.django_db
-def test_a_user_without_a_role_cannot_create_an_article(carol):
-    response = carol.post(ARTICLES, new_article(), format="json")
+@pytest.mark.parametrize("who", ["bob", "carol"], ids=["client", "user without a role"])
+def test_a_client_or_a_user_without_a_role_cannot_create_an_article(request, who):
+    response = request.getfixturevalue(who).post(ARTICLES, new_article(), format="json")
 
     assert_problem(response, 403)
     assert not Article.objects.exists()
