@@ -15,8 +15,9 @@ costs, not a different query plan. What it leaves out: everything the benchmark 
 (the benchmark turns it off in the service), and Django's per-request connection health check.
 
 One psycopg connection per gunicorn thread, kept open, connected as the service connects
-(parameters bound on the server, statements prepared at their fifth run and planned on every run:
-project/settings.py), so PostgreSQL plans the very same statements; orjson renders.
+(parameters bound on the server, statements prepared at their fifth run, a filtered list's never:
+project/settings.py, claims/statements.py), so PostgreSQL plans the very same statements; orjson
+renders.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ import psycopg
 DATABASE_URL = os.environ["DATABASE_URL"]
 STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
 # As the service connects (project/settings.py): parameters bound on the server, statements
-# prepared at their fifth run, every run planned for its values; DATABASE_PREPARED_STATEMENTS=off
-# for neither.
+# prepared at their fifth run, except a filtered list's, which are planned for their values
+# (claims/statements.py); DATABASE_PREPARED_STATEMENTS=off for neither.
 PREPARED = os.environ.get("DATABASE_PREPARED_STATEMENTS", "on").lower() not in {"0", "false", "no", "off"}
 MAX_BODY = 1024 * 1024
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
@@ -89,7 +90,7 @@ def planner_rows(conn: psycopg.Connection, key: tuple, sql: str, args: list) -> 
     known = _estimates.get(key)
     if known is not None and known[0] > now:
         return known[1]
-    plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", args).fetchone()[0]
+    plan = conn.execute(f"EXPLAIN (FORMAT JSON) {sql}", args, prepare=False).fetchone()[0]
     rows = float(plan[0]["Plan"]["Plan Rows"])
     _estimates[key] = (now + 60, rows)
     return rows
@@ -114,7 +115,7 @@ def connection() -> psycopg.Connection:
         conn = psycopg.connect(
             DATABASE_URL,
             autocommit=True,
-            options=options + (" -c plan_cache_mode=force_custom_plan" if PREPARED else ""),
+            options=options,
             cursor_factory=psycopg.Cursor if PREPARED else psycopg.ClientCursor,
         )
         conn.prepare_threshold = 5 if PREPARED else None
@@ -322,7 +323,7 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
         )
     else:
         statement = f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql} {order} LIMIT {page_size + 1}"
-    rows = conn.execute(statement, args).fetchall()
+    rows = conn.execute(statement, args, prepare=False if filters else None).fetchall()
     more = len(rows) > page_size
     rows = rows[:page_size]
     if reverse:

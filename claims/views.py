@@ -47,6 +47,7 @@ from claims.serializers import (
     EvidenceSerializer,
     PageParams,
 )
+from claims.statements import planned_for_values
 
 ORDERINGS = {o.name: o for o in (BY_ID, BY_RECENT_UPDATE)}
 CLAIM_FILTERS = ("article", "status", "rating", "claimant", "q", "updated_after")
@@ -94,9 +95,10 @@ class ArticleListView(APIView):
             articles = articles.filter(outlet=params["outlet"])
         if params.get("author"):
             articles = articles.filter(author=params["author"])
-        page = paginate(
-            articles, request, ordering=BY_ID, page_size=params["page_size"], cursor=params.get("cursor")
-        )
+        with planned_for_values(bool(params.get("q"))):
+            page = paginate(
+                articles, request, ordering=BY_ID, page_size=params["page_size"], cursor=params.get("cursor")
+            )
         return _page_response(page, ArticleSerializer(page.rows, many=True).data)
 
     @extend_schema(
@@ -141,17 +143,19 @@ class ClaimListView(APIView):
         filters = {name: params.get(name) for name in CLAIM_FILTERS}
         claims = selectors.claim_list(drafts_visible=drafts_visible, **filters)
         ordering = ORDERINGS[params["ordering"]]
-        if (
-            filters["q"]
-            and ordering is BY_ID
-            and selectors.search_is_selective(
-                claims, page_size=params["page_size"], asked=(drafts_visible, *filters.values())
+        # A filter's best plan depends on its value (claims/statements.py).
+        with planned_for_values(any(filters.values())):
+            if (
+                filters["q"]
+                and ordering is BY_ID
+                and selectors.search_is_selective(
+                    claims, page_size=params["page_size"], asked=(drafts_visible, *filters.values())
+                )
+            ):
+                ordering = ordering.without_index()
+            page = paginate(
+                claims, request, ordering=ordering, page_size=params["page_size"], cursor=params.get("cursor")
             )
-        ):
-            ordering = ordering.without_index()
-        page = paginate(
-            claims, request, ordering=ordering, page_size=params["page_size"], cursor=params.get("cursor")
-        )
         details = selectors.verdict_details(rows=page.rows, drafts_visible=drafts_visible)
         results = claims_json(page.rows, details, drafts_visible=drafts_visible)
         return _page_response(page, results)

@@ -113,20 +113,20 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # such as migrate, which may legitimately run long.
     #
     # Parameters are bound on the server, and a statement is prepared at its fifth run on a
-    # connection, so the token check and a page's evidence and corrections skip parsing
-    # (docs/PERFORMANCE.md). Plans are still made for each run (force_custom_plan): a plan made
-    # once for `claimant LIKE $1` or a text search, blind to the value, could walk a million rows
-    # for a rare one. DATABASE_PREPARED_STATEMENTS=off for a pooler that cannot carry prepared
-    # statements (PgBouncer in transaction mode before 1.21).
+    # connection, so the token check and a page's evidence and corrections skip parsing, and
+    # once PostgreSQL finds a generic plan no dearer, planning too. A filtered list's statements
+    # are never prepared, so each is planned for its own values (claims/statements.py says why).
+    # DATABASE_PREPARED_STATEMENTS=off for a pooler that cannot carry prepared statements
+    # (PgBouncer in transaction mode before 1.21).
+    from claims.statements import PlanningCursor
+
     _prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     _db["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
-        "options": (
-            f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000)}"
-            + (" -c plan_cache_mode=force_custom_plan" if _prepared else "")
-        ),
+        "options": f"-c statement_timeout={env_int('DATABASE_STATEMENT_TIMEOUT_MS', 10_000)}",
         "server_side_binding": _prepared,
         "prepare_threshold": 5 if _prepared else None,
+        **({"cursor_factory": PlanningCursor} if _prepared else {}),
         **_db.get("OPTIONS", {}),
     }
 else:

@@ -1,0 +1,48 @@
+"""Which statements PostgreSQL may plan once, and which it must plan for their values.
+
+On PostgreSQL a statement that repeats on a connection is prepared at its fifth run
+(project/settings.py), and after five more PostgreSQL keeps one generic plan for it if that plan
+looks no dearer than those it made for each run's values (`plan_cache_mode = auto`). That is right
+for what every request sends, whose best plan is the same whatever the values: the token check, a
+claim by id, a page's evidence and corrections. Planning those on every run cost 0.1 to 0.3 ms each
+(docs/PERFORMANCE.md).
+
+It is wrong for a filtered list. A plan made once for `quote_tsv @@ $1` or `claimant LIKE $1`,
+blind to the value, walks a million rows for a rare term or sorts half the table for a common one.
+So the statements sent inside `planned_for_values()` go unprepared, and PostgreSQL plans each one
+for its own values; the parameters are still bound on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db.backends.postgresql.base import ServerBindingCursor
+
+_for_values: ContextVar[bool] = ContextVar("planned_for_values", default=False)
+
+
+@contextmanager
+def planned_for_values(active: bool = True) -> Iterator[None]:
+    """Statements sent in this block, on this thread, are planned for their values (if `active`)."""
+    token = _for_values.set(active)
+    try:
+        yield
+    finally:
+        _for_values.reset(token)
+
+
+class PlanningCursor(ServerBindingCursor):
+    """Django's cursor for server-side binding, which never prepares a statement sent inside
+    `planned_for_values()`."""
+
+    def execute(
+        self, query: Any, params: Any = None, *, prepare: bool | None = None, binary: bool | None = None
+    ) -> Any:
+        if prepare is None and _for_values.get():
+            prepare = False
+        # django-stubs declares ServerBindingCursor without its psycopg base, psycopg.Cursor.
+        return super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[misc]
