@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework.request import Request
@@ -156,9 +157,27 @@ def _ids_first(
     """The page's rows in one statement that sorts only ids: the rows matching `queryset` are
     sorted by id alone, then just the page's are read. Sorting the matches whole costs more, as
     every row's columns travel through the sort (bench/: 5.7 ms against 3.4 ms for 5,500 matches).
-    The outer query repeats none of the filters, so its plan is 51 primary-key lookups."""
-    page_ids = ordered.values("pk")[:limit]
-    rows = queryset.model._default_manager.filter(pk__in=page_ids)
-    if queryset.query.values_select:
-        rows = rows.values(*queryset.query.values_select)
-    return list(rows.order_by(*replace(ordering, index_free=False).order_by(reverse=reverse)))
+    The outer query repeats none of the filters, so its plan is 51 primary-key lookups.
+
+    Only the inner query goes through the ORM; the outer one is written here, because building
+    and compiling it as a queryset around the inner one doubled the cost (bench/: 0.72 against
+    0.37 ms). `queryset` is a `.values()` queryset of fields the ORM converts none of on
+    PostgreSQL, the only database that takes this path; tests/test_pagination.py holds the rows
+    to the ORM's."""
+    model = queryset.model
+    names = list(queryset.query.values_select)
+    inner_sql, params = ordered.values("pk")[:limit].query.sql_with_params()
+    quote = connections[queryset.db].ops.quote_name
+    descending = ordering.descending != reverse
+    sql = (
+        f"SELECT {', '.join(quote(model._meta.get_field(name).column) for name in names)} "
+        f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN ({inner_sql}) "
+        "ORDER BY "
+        + ", ".join(
+            f"{quote(model._meta.get_field(name).column)} {'DESC' if descending else 'ASC'}"
+            for name in ordering.fields
+        )
+    )
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

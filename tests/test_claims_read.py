@@ -289,15 +289,14 @@ def test_a_selective_search_is_ordered_without_the_id_index(alice, desk):
     )
     if connection.vendor == "postgresql":
         # The planner was asked first (EXPLAIN), then the page's ids sorted by an expression no
-        # index has, and only those rows read, in one statement. The match is the subquery's own
-        # (U0): one on the outer row would return every claim.
+        # index has, and only those rows read, in one statement.
         assert any(q["sql"].startswith("EXPLAIN") for q in captured.captured_queries)
-        assert (
-            'WHERE "claims_claim"."id" IN (SELECT U0."id" AS "pk" FROM "claims_claim" U0 WHERE' in page_query
-        )
-        assert 'U0."quote_tsv" @@' in page_query
-        assert '"claims_claim"."quote_tsv"' not in page_query
-        assert 'ORDER BY (U0."id" + 0) ASC LIMIT 51)' in page_query
+        outer, inner = page_query.split(" IN (", 1)
+        assert outer.startswith('SELECT "id", "article_id", "quote"')
+        assert outer.endswith('FROM "claims_claim" WHERE "id"')
+        assert inner.startswith('SELECT "claims_claim"."id" AS "pk" FROM "claims_claim" WHERE')
+        assert '"quote_tsv" @@' in inner
+        assert inner.endswith('ORDER BY ("claims_claim"."id" + 0) ASC LIMIT 51) ORDER BY "id" ASC')
     else:
         assert "+ 0" not in page_query
     # The planner's estimate is kept: the same search again asks nothing.

@@ -123,6 +123,39 @@ def test_a_search_walks_forward_and_back_through_its_pages(alice, many):
         assert any("+ 0) DESC LIMIT 8)" in q["sql"] for q in captured.captured_queries)
 
 
+def test_a_page_read_by_its_ids_first_has_the_orms_rows(alice, many):
+    """The text-index path reads a page's rows with hand-written SQL (claims.pagination); its rows
+    must be the ones the ORM gives for the same claims, value for value and type for type."""
+    from django.db import connection
+
+    from claims import selectors
+    from claims.models import Claim
+    from claims.pagination import BY_ID, paginate
+
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL reads a page by its ids first")
+    claims = selectors.claim_list(drafts_visible=True, q="holds")
+    for reverse, cursor in [(False, None), (True, _cursor_before(many[50]))]:
+        request = alice.get(CLAIMS).wsgi_request
+        page = paginate(claims, request, ordering=BY_ID.without_index(), page_size=7, cursor=cursor)
+        expected = list(
+            Claim.objects.values(*selectors.CLAIM_COLUMNS)
+            .filter(pk__in=[r["id"] for r in page.rows])
+            .order_by("id")
+        )
+        assert page.rows == expected
+        assert [{k: type(v) for k, v in row.items()} for row in page.rows] == [
+            {k: type(v) for k, v in row.items()} for row in expected
+        ]
+        assert [r["id"] for r in page.rows] == (many[:7] if not reverse else many[43:50])
+
+
+def _cursor_before(pk):
+    from claims.pagination import BY_ID, encode_cursor
+
+    return encode_cursor(BY_ID, [pk], reverse=True)
+
+
 def _cursor_after(pk):
     from claims.pagination import BY_ID, encode_cursor
 
