@@ -105,6 +105,11 @@ CLAIM_COLUMNS = (
     "published_at", "created_at", "updated_at",
 )  # fmt: skip
 
+# `.values()` resolves its thirteen fields on every call (0.07 ms, a quarter of building a list's
+# query; bench/). Each read clones this one instead, which costs nothing; it is itself never
+# evaluated, so it holds no rows.
+_CLAIM_ROWS = Claim.objects.values(*CLAIM_COLUMNS)
+
 
 def verdict_details(*, rows: list[dict[str, Any]], drafts_visible: bool) -> VerdictDetails:
     """The evidence and corrections of a page of claim rows: two queries whatever its size, none
@@ -154,7 +159,7 @@ def claim_list(
     match published verdicts only, so a draft verdict cannot be inferred from what a filter
     returns."""
     visible = _verdict_visibility(drafts_visible=drafts_visible)
-    claims = Claim.objects.values(*CLAIM_COLUMNS)
+    claims = _CLAIM_ROWS.all()
     if article is not None:
         claims = claims.filter(article_id=article)
     if status:
@@ -222,7 +227,7 @@ def forget_search_estimates() -> None:
 
 def claim_detail(*, claim_id: int) -> dict[str, Any] | None:
     """The row (CLAIM_COLUMNS) of one claim; its details come from `verdict_details`."""
-    return Claim.objects.values(*CLAIM_COLUMNS).filter(pk=claim_id).first()
+    return _CLAIM_ROWS.filter(pk=claim_id).first()
 
 
 def claim_exists(*, claim_id: int) -> bool:
