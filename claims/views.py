@@ -3,6 +3,7 @@ render the result. Rules live in `services`, reads in `selectors`."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any, cast
 
 from django.contrib.auth.models import User
@@ -59,6 +60,21 @@ def _valid(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
     return dict(serializer.validated_data)
 
 
+# One instance of each query-parameter serializer per thread, used request after request: building
+# one deep-copies its declared fields, 0.3 of the 0.36 ms that validating a claim list's parameters
+# took (bench/). `run_validation` keeps nothing on the instance (`is_valid` does), and query
+# parameters are always a QueryDict, so its errors are the ones `is_valid` would raise.
+_param_serializers = threading.local()
+
+
+def _params(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
+    known: dict[type[Serializer], Serializer] = _param_serializers.__dict__.setdefault("by_class", {})
+    serializer = known.get(serializer_class)
+    if serializer is None:
+        serializer = known[serializer_class] = serializer_class()
+    return dict(serializer.run_validation(request.query_params))
+
+
 def _page_response(page: Page, results: Any) -> Response:
     return Response({"next": page.next, "previous": page.previous, "results": results})
 
@@ -89,7 +105,7 @@ class ArticleListView(APIView):
         responses={200: paginated(ArticleSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
-        params = _valid(ArticleListParams, request.query_params)
+        params = _params(ArticleListParams, request)
         articles = selectors.article_list(q=params.get("q"))
         if params.get("outlet"):
             articles = articles.filter(outlet=params["outlet"])
@@ -138,7 +154,7 @@ class ClaimListView(APIView):
         responses={200: paginated(ClaimSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
-        params = _valid(ClaimListParams, request.query_params)
+        params = _params(ClaimListParams, request)
         drafts_visible = _drafts_visible(request)
         filters = {name: params.get(name) for name in CLAIM_FILTERS}
         claims = selectors.claim_list(drafts_visible=drafts_visible, **filters)
@@ -253,7 +269,7 @@ class ClaimHistoryView(APIView):
         responses={200: paginated(ClaimEventSerializer), **problems(404)},
     )
     def get(self, request: Request, claim_id: int) -> Response:
-        params = _valid(PageParams, request.query_params)
+        params = _params(PageParams, request)
         if not selectors.claim_exists(claim_id=claim_id):
             raise NotFound(f"There is no claim {claim_id}.")
         page = paginate(

@@ -170,6 +170,14 @@ def test_filters_combine(alice, desk):
     assert ids(alice.get(CLAIMS, {"status": "pending", "claimant": "critics"})) == []
 
 
+def test_one_requests_parameters_do_not_carry_into_the_next(alice, desk):
+    # The parameter serializers are reused from request to request (claims.views._params).
+    everything = sorted(c.pk for c in desk.values())
+    assert ids(alice.get(CLAIMS, {"status": "published", "page_size": 1})) == [desk["published"].pk]
+    assert_problem(alice.get(CLAIMS, {"status": "nonsense"}), 400)
+    assert sorted(ids(alice.get(CLAIMS))) == everything
+
+
 @pytest.mark.parametrize(
     ("param", "value"),
     [
