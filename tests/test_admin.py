@@ -230,6 +230,21 @@ def test_the_claim_list_searches_quotes(desk, make_claim):
     assert [c.pk for c in shown(desk.get(CLAIMS, {"q": "nothing like this"}))] == []
 
 
+def test_a_search_of_the_claim_list_is_planned_for_its_own_term(desk, make_claim):
+    # claims/statements.py: never prepared, so never a generic plan blind to the term.
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    make_claim(REPORT)
+    for _ in range(4):
+        for term in ("4.2%", "Critics"):
+            assert desk.get(CLAIMS, {"q": term}).status_code == 200
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert prepared, "nothing was prepared: the test shows nothing"
+    assert not [s for s in prepared if "LIKE" in s and "claims_claim" in s]
+
+
 def test_lists_cost_the_same_number_of_queries_whatever_their_length(desk, article, make_claim):
     make_claim(REPORT)
 

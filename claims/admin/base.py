@@ -10,9 +10,11 @@ from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from claims import roles
 from claims.errors import DomainError, InvalidTransition, PreconditionFailed, ValidationFailed
+from claims.statements import planned_for_values
 
 # Set on the request when a service refused a save: the view then renders the posted form again
 # with the refusal as its errors (see ServiceAdmin.changeform_view).
@@ -101,6 +103,15 @@ class DeskAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._on_desk(request) and super().has_delete_permission(request, obj)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        # A search's or a filter's best plan depends on its value (claims/statements.py). The
+        # page's rows are read as its template renders, so it renders here, inside the block.
+        with planned_for_values(bool(request.GET)):
+            response = super().changelist_view(request, extra_context)
+            if isinstance(response, TemplateResponse):
+                response.render()
+        return response
 
 
 class ServiceAdmin(DeskAdmin):
