@@ -97,10 +97,10 @@ def planner_rows(conn: psycopg.Connection, key: tuple, sql: str, args: list) -> 
 
 
 def search_is_selective(conn: psycopg.Connection, sql: str, args: list, page_size: int) -> bool:
-    """claims.selectors.search_is_selective: the text index while matches^2 < page x table rows."""
+    """claims.selectors.search_is_selective: the text index while matches^2 < 0.6 x page x table rows."""
     matches = planner_rows(conn, (sql, *args), sql, args)
     table = planner_rows(conn, ("table",), f"SELECT {CLAIM_COLUMNS} FROM claims_claim", [])
-    return matches * matches < (page_size + 1) * table
+    return matches * matches < 0.6 * (page_size + 1) * table
 
 
 class Problem(Exception):

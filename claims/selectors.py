@@ -177,11 +177,14 @@ def claim_list(
 
 # How a search page is found, on PostgreSQL. Either walk the id order, testing each row, until
 # the page is full: about page/share rows (1/share per match); or take every match from the text
-# index and sort their ids: about matches = share x table rows. Both cost about the same per row
-# (bench/: 0.7 us), so the index wins while matches < page/share, that is while
-# matches^2 < page x table rows: 7,100 matches for a page of 50 in a million claims. The planner
-# makes this choice itself but underprices the walk (a term in 0.55% of a million rows: 6.8 ms
-# walking, 3.4 ms through the index), so we ask for its estimate and choose.
+# index and sort their ids: about matches = share x table rows. On the benchmark's million claims,
+# each statement planned for its term, a row walked costs about 0.4 us and a match taken from the
+# index about 0.7 us (bench/, docs/PERFORMANCE.md), so the index wins while
+# matches x 0.7 < page/share x 0.4, that is while matches^2 < 0.6 x page x table rows: 5,500
+# matches for a page of 50 in a million claims, where either path takes about 3.7 ms. Left to
+# itself the planner walked for a term in 0.15% of rows (9.6 ms, against 3.7 ms through the
+# index), so we ask for its estimate of the matches and choose.
+WALK_TO_INDEX_COST = 0.6
 #
 # The answers are kept a minute per process: asking costs a round trip and a planning, and the
 # same searches come back (a partner's refresh, the next page).
@@ -200,7 +203,7 @@ def search_is_selective(claims: QuerySet[Claim, dict[str, Any]], *, page_size: i
     model = claims.model
     matches = _planner_rows(("matches", asked), lambda: claims.order_by().query.sql_with_params())
     table = _planner_rows(("table", model), lambda: model._default_manager.all().query.sql_with_params())
-    return matches * matches < (page_size + 1) * table
+    return matches * matches < WALK_TO_INDEX_COST * (page_size + 1) * table
 
 
 def _planner_rows(key: Hashable, sql_with_params: Callable[[], tuple[str, Any]]) -> float:
