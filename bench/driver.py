@@ -588,7 +588,7 @@ def report(eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace)
         f"Claims: {fx['claims']:,}. wrk -t{args.threads} -c{args.connections}, {args.rounds} rounds x "
         f"{args.duration:g} s per server and endpoint, interleaved; req/s is the median round "
         "(min-max), the ratio the median of the rounds' ratios, latencies (ms) the median round's. "
-        "Both servers: gunicorn gthread, 2 workers x 4 threads.",
+        "Both servers: gunicorn gthread, 2 workers x 4 threads, --reuse-port.",
         "",
         "| endpoint | service req/s | baseline req/s | ratio | service p50 / p99 ms "
         "| baseline p50 / p99 ms | goal | met? |",
