@@ -411,6 +411,7 @@ class Service:
             f"--workers={WORKERS}",
             f"--threads={THREADS}",
             "--worker-class=gthread",
+            "--reuse-port",
             "--graceful-timeout=5",
             "--error-logfile=-",
             "--access-logfile=-",
