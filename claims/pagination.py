@@ -164,20 +164,20 @@ def _ids_first(
     0.37 ms). `queryset` is a `.values()` queryset of fields the ORM converts none of on
     PostgreSQL, the only database that takes this path; tests/test_pagination.py holds the rows
     to the ORM's."""
-    model = queryset.model
+    meta = queryset.model._meta
+    connection = connections[queryset.db]
+
+    def column(name: str) -> str:
+        return connection.ops.quote_name(meta.get_field(name).column)
+
     names = list(queryset.query.values_select)
     inner_sql, params = ordered.values("pk")[:limit].query.sql_with_params()
-    quote = connections[queryset.db].ops.quote_name
-    descending = ordering.descending != reverse
+    direction = "DESC" if ordering.descending != reverse else "ASC"
     sql = (
-        f"SELECT {', '.join(quote(model._meta.get_field(name).column) for name in names)} "
-        f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN ({inner_sql}) "
-        "ORDER BY "
-        + ", ".join(
-            f"{quote(model._meta.get_field(name).column)} {'DESC' if descending else 'ASC'}"
-            for name in ordering.fields
-        )
+        f"SELECT {', '.join(column(name) for name in names)} FROM "
+        f"{connection.ops.quote_name(meta.db_table)} WHERE {column(meta.pk.name)} IN ({inner_sql}) "
+        f"ORDER BY {', '.join(f'{column(name)} {direction}' for name in ordering.fields)}"
     )
-    with connections[queryset.db].cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

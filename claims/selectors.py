@@ -185,8 +185,8 @@ def claim_list(
 # itself the planner walked for a term in 0.15% of rows (9.6 ms, against 3.7 ms through the
 # index), so we ask for its estimate of the matches and choose.
 WALK_TO_INDEX_COST = 0.6
-#
-# The answers are kept a minute per process: asking costs a round trip and a planning, and the
+
+# The planner's answers are kept a minute per process: asking costs a round trip and a planning, and the
 # same searches come back (a partner's refresh, the next page).
 ESTIMATE_SECONDS = 60
 _estimates: dict[Hashable, tuple[float, float]] = {}
