@@ -66,7 +66,7 @@ def encode_cursor(key: int) -> str:
 
 # --- fixtures ---------------------------------------------------------------------------------------
 
-# The editor's match, as claims.search writes it (the stored vectors of migration 0005).
+# The editor's match, as claims.platform.db.search writes it (the stored vectors of migration 0005).
 EDITOR_MATCH = (
     "(quote_tsv @@ websearch_to_tsquery('english'::regconfig, %(q)s) "
     "OR summary_tsv @@ websearch_to_tsquery('english'::regconfig, %(q)s))"

@@ -6,7 +6,7 @@ everything else (Django, DRF, middleware, the token check's Python side).
 Runs in-process through Django's test client against the benchmark database (BENCH_DATABASE_URL,
 tokens from bench/.tokens), rate limits off as in bench/run. The database share is the time
 inside cursor.execute (the query and its fetch, psycopg included); building is
-claims.representations plus claims.selectors.verdict_details' Python; rendering is the orjson
+claims.api.representations plus claims.selectors.verdict_details' Python; rendering is the orjson
 renderer. Each is the median over the requests, after a warm-up.
 """
 
@@ -36,7 +36,9 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from claims import renderers, representations, views  # noqa: E402
+from claims.api import representations  # noqa: E402
+from claims.api.views import claims as claim_views  # noqa: E402
+from claims.platform import renderers  # noqa: E402
 
 spent: dict[str, float] = {}
 
@@ -69,8 +71,8 @@ def main() -> None:
         line.split("=", 1) for line in (ROOT / "bench" / ".tokens").read_text().splitlines() if "=" in line
     )
     token = tokens["BENCH_EDITOR_TOKEN"].strip()
-    # Building the JSON: the dicts of claims.representations, called from the views.
-    views.claims_json = timed("building", representations.claims_json)
+    # Building the JSON: the dicts of claims.api.representations, called from the views.
+    claim_views.claims_json = timed("building", representations.claims_json)
     renderers.OrjsonRenderer.render = timed("rendering", renderers.OrjsonRenderer.render)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
     samples = []

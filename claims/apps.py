@@ -10,10 +10,10 @@ class ClaimsConfig(AppConfig):
         from django.conf import settings
         from django.db.backends.signals import connection_created
 
-        from claims.ratelimit import Rate
-        from claims.timestamps import use_compiled_loader
+        from claims.platform.db.timestamps import use_compiled_loader
+        from claims.platform.ratelimit import Rate
 
-        connection_created.connect(use_compiled_loader, dispatch_uid="claims.timestamps")
+        connection_created.connect(use_compiled_loader, dispatch_uid="claims.platform.db.timestamps")
 
         # A malformed rate stops the process at start-up, like every other bad setting.
         Rate.parse(settings.RATE_LIMIT_TOKEN)

@@ -63,8 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "claims.middleware.RequestLimitsMiddleware",
-    "claims.middleware.AddressRateLimitMiddleware",
+    "claims.platform.middleware.RequestLimitsMiddleware",
+    "claims.platform.middleware.AddressRateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,7 +118,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # are never prepared, so each is planned for its own values (claims/statements.py says why).
     # DATABASE_PREPARED_STATEMENTS=off for a pooler that cannot carry prepared statements
     # (PgBouncer in transaction mode before 1.21).
-    from claims.statements import PlanningCursor
+    from claims.platform.db.statements import PlanningCursor
 
     _prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     _db["OPTIONS"] = {
@@ -170,13 +170,13 @@ STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
 # Messages (the admin shows a new token's plaintext once) live in the session, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# The contract's request limit: bodies over 1 MiB are refused with 413 (claims.middleware), and
+# The contract's request limit: bodies over 1 MiB are refused with 413 (claims.platform.middleware), and
 # Django's own limit is the same, for bodies that arrive without a Content-Length.
 MAX_REQUEST_BODY_BYTES = 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
 
 # Rate limits: "<count>/<second|minute|hour>" or "off". Counted in the database unless REDIS_URL
-# is set (claims.ratelimit); behind proxies, say how many so the client address is found.
+# is set (claims.platform.ratelimit); behind proxies, say how many so the client address is found.
 RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "1200/minute")
 RATE_LIMIT_ADDRESS = os.environ.get("RATE_LIMIT_ADDRESS", "2400/minute")
 RATE_LIMIT_PROXY_COUNT = env_int("RATE_LIMIT_PROXY_COUNT", 0)
@@ -186,13 +186,13 @@ REDIS_URL = os.environ.get("REDIS_URL") or None
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["claims.authentication.BearerTokenAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["claims.permissions.ReadOnlyForClientsWritesForEditors"],
-    "DEFAULT_RENDERER_CLASSES": ["claims.renderers.OrjsonRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["claims.parsers.BoundedJSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["claims.accounts.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["claims.accounts.permissions.ReadOnlyForClientsWritesForEditors"],
+    "DEFAULT_RENDERER_CLASSES": ["claims.platform.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["claims.platform.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "claims.problems.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["claims.ratelimit.TokenRateThrottle"],
+    "EXCEPTION_HANDLER": "claims.platform.problems.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["claims.platform.ratelimit.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -214,7 +214,7 @@ SPECTACULAR_SETTINGS = {
     # Errors are application/problem+json, with WWW-Authenticate and Retry-After where they apply.
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "claims.schema.postprocess_schema",
+        "claims.platform.schema.postprocess_schema",
     ],
 }
 

@@ -12,8 +12,9 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from claims import services
 from claims.models import Article, Claim
+from claims.services.articles import article_create
+from claims.services.claims import claim_create, claim_update
 from tests.helpers import client_with, make_token
 
 
@@ -79,7 +80,7 @@ BODY = (
 
 @pytest.fixture
 def article(db: Any) -> Article:
-    return services.article_create(
+    return article_create(
         headline="Jobs figures",
         author="Ann Writer",
         outlet="The Daily",
@@ -102,7 +103,7 @@ def make_claim(article: Article, alice_user: Any) -> Callable[..., Claim]:
         target: Article | None = None,
         **anchor: int,
     ) -> Claim:
-        claim = services.claim_create(
+        claim = claim_create(
             actor=alice_user, article_id=(target or article).pk, quote=quote, claimant=claimant, **anchor
         )
         steps: dict[str, list[dict[str, Any]]] = {
@@ -115,7 +116,7 @@ def make_claim(article: Article, alice_user: Any) -> Callable[..., Claim]:
             ],
         }
         for step in steps[status]:
-            claim = services.claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, **step)
+            claim = claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, **step)
         return claim
 
     return make

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework.test import APIClient
 
-from claims import services
+from claims.accounts.services import token_create
 from claims.models import Claim, ClaimEvent, Correction, Evidence
 
 PROBLEM_JSON = "application/problem+json"
@@ -38,7 +38,7 @@ def assert_problem(response: Any, status: int, *, errors_on: str | Iterable[str]
 
 def make_token(username: str, role: str = "client", days: int | None = 30) -> str:
     """A real token through the real service, for a user in `role`."""
-    return services.token_create(username=username, role=role, days=days)[1]
+    return token_create(username=username, role=role, days=days)[1]
 
 
 def client_with(token: str | None, scheme: str = "Bearer") -> APIClient:

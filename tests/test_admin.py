@@ -1,5 +1,5 @@
 """The editors' desk in the Django admin, used through the test client as alice, an editor made by
-`services.token_create` (so her group and her staff flag come from the real path).
+`token_create` (so her group and her staff flag come from the real path).
 
 Whatever the desk changes is the service's change: a new version, a history event naming the
 editor, the workflow's rules, and a stale form refused, exactly as through the API.
@@ -19,9 +19,12 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from claims import services
+from claims.accounts.services import token_create
 from claims.admin.highlight import Span, highlight_claims
 from claims.models import ApiToken, Article, Claim, ClaimEvent, Correction, Evidence
+from claims.services.articles import article_create, article_update
+from claims.services.claims import claim_create, claim_update
+from claims.services.evidence import evidence_add
 from tests.conftest import client_with, make_token
 
 ADMIN = "/admin/"
@@ -178,7 +181,7 @@ def test_a_client_cannot_log_in_to_the_admin_with_a_password(bob_token):
 
 
 def test_an_editor_demoted_to_client_is_out_of_the_admin(desk, alice_user):
-    services.token_create(username="alice", role="client", days=1)
+    token_create(username="alice", role="client", days=1)
     assert desk.get(CLAIMS).status_code == 302
 
 
@@ -188,7 +191,7 @@ def test_an_editor_demoted_to_client_is_out_of_the_admin(desk, alice_user):
 def test_the_article_list_counts_claims_and_searches_headlines(desk, article, make_claim):
     make_claim(REPORT)
     make_claim(CRITICS, claimant="Critics")
-    services.article_create(headline="Housing costs", body="Rents rose.")
+    article_create(headline="Housing costs", body="Rents rose.")
     assert {(a.headline, a.claim_count) for a in shown(desk.get(ARTICLES))} == {
         ("Jobs figures", 2),
         ("Housing costs", 0),
@@ -200,7 +203,7 @@ def test_the_claim_list_filters_by_status_rating_article_and_claimant(desk, make
     report = make_claim(REPORT, status="published", rating="mostly_true")
     critics = make_claim(CRITICS, claimant="Critics", status="in_review")
     april = make_claim(APRIL)
-    other = services.article_create(headline="Other", body="Prices fell. Wages rose.")
+    other = article_create(headline="Other", body="Prices fell. Wages rose.")
     prices = make_claim("Prices fell", target=other, claimant="The minister")
 
     def ids(**params: str) -> set[int]:
@@ -256,7 +259,7 @@ def test_lists_cost_the_same_number_of_queries_whatever_their_length(desk, artic
     before = {url: queries(url) for url in (CLAIMS, ARTICLES, EVENTS)}
     make_claim(CRITICS, claimant="Critics", status="in_review")
     make_claim(APRIL, status="published")
-    other = services.article_create(headline="Other", body="Prices fell. Wages rose.")
+    other = article_create(headline="Other", body="Prices fell. Wages rose.")
     make_claim("Prices fell", target=other)
     after = {url: queries(url) for url in (CLAIMS, ARTICLES, EVENTS)}
     assert after == before
@@ -268,8 +271,8 @@ HOSTILE_BODY = 'Intro <script>alert("boo")</script> then the rate is 5% & rising
 
 
 def test_the_article_page_highlights_each_claim_in_the_escaped_body(desk, alice_user):
-    article = services.article_create(headline="Hostile <i>headline</i>", body=HOSTILE_BODY)
-    claim = services.claim_create(
+    article = article_create(headline="Hostile <i>headline</i>", body=HOSTILE_BODY)
+    claim = claim_create(
         actor=alice_user, article_id=article.pk, quote="the rate is 5% & rising", claimant="Bo"
     )
     response = desk.get(f"{ARTICLES}{article.pk}/change/")
@@ -388,7 +391,7 @@ def test_an_article_is_edited_through_the_service_and_keeps_its_body(desk, artic
 
 
 def test_an_edited_url_taken_by_another_article_is_a_form_error(desk, article):
-    other = services.article_create(headline="Other", body="Text.", url="https://example.com/other")
+    other = article_create(headline="Other", body="Text.", url="https://example.com/other")
     page = f"{ARTICLES}{other.pk}/change/"
     response = desk.post(page, {**form_data(desk.get(page)), "url": article.url})
     assert form_errors(response)
@@ -399,7 +402,7 @@ def test_an_edited_url_taken_by_another_article_is_a_form_error(desk, article):
 def test_a_stale_article_form_is_refused(desk, article):
     page = f"{ARTICLES}{article.pk}/change/"
     data = form_data(desk.get(page))
-    services.article_update(article_id=article.pk, outlet="The Evening Daily")
+    article_update(article_id=article.pk, outlet="The Evening Daily")
     response = desk.post(page, {**data, "headline": "Mine"})
     assert any("changed by someone else" in e for e in form_errors(response)["__all__"])
     article.refresh_from_db()
@@ -509,7 +512,7 @@ def test_a_stale_admin_form_is_refused(desk, make_claim, alice_token):
 def test_a_stale_form_is_refused_even_when_it_changes_nothing_else(desk, make_claim, alice_user):
     claim = make_claim()
     data = opened(desk, claim)
-    services.claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, summary="Draft.")
+    claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, summary="Draft.")
     before = snapshot(claim.pk)
     response = desk.post(claim_page(claim), {**data, "claimant": "Someone else"})
     assert form_errors(response)["__all__"]
@@ -622,9 +625,7 @@ def test_evidence_needs_its_url(desk, make_claim):
 
 def test_the_claim_page_shows_its_history_and_evidence(desk, make_claim, alice_user):
     claim = make_claim(status="in_review")
-    services.evidence_add(
-        actor=alice_user, claim_id=claim.pk, url="https://example.org/<x>", title="Source <b>1</b>"
-    )
+    evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.org/<x>", title="Source <b>1</b>")
     html = desk.get(claim_page(claim)).content.decode()
     assert '<table class="claim-history">' in html
     assert "status: pending → in_review" in html
@@ -740,7 +741,7 @@ def test_articles_cannot_be_deleted_in_the_admin(root_user, article):
 
 def test_history_cannot_be_changed_or_deleted_in_the_admin_even_by_a_superuser(root_user, make_claim):
     claim = make_claim(status="published")
-    correction = services.claim_update(
+    correction = claim_update(
         actor=root_user, claim_id=claim.pk, expected_versions=None, rating="false", note="Wrong month."
     )
     assert correction.version == 4

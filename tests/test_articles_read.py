@@ -2,7 +2,7 @@
 
 import pytest
 
-from claims import services
+from claims.services.articles import article_create
 from tests.helpers import assert_problem
 
 ARTICLES = "/api/v1/articles/"
@@ -15,11 +15,11 @@ LIST_FIELDS = {
 @pytest.fixture
 def shelf(db):
     return {
-        "nato": services.article_create(
+        "nato": article_create(
             headline="NATO at seventy", author="Bobby Ghosh", outlet="Bloomberg View",
             body="The alliance met in London.", url="https://example.com/nato",
         ),
-        "jobs": services.article_create(
+        "jobs": article_create(
             headline="Jobs figures", author="Ann Writer", outlet="The Daily", body="Unemployment fell.",
         ),
     }  # fmt: skip
@@ -71,7 +71,7 @@ def test_a_user_without_a_role_cannot_list_articles(carol):
 @pytest.mark.parametrize("page_size", [1, 200])
 def test_the_list_costs_four_queries_at_any_page_size(bob, db, page_size, django_assert_num_queries):
     for i in range(3):
-        services.article_create(headline=f"A{i}", body="text")
+        article_create(headline=f"A{i}", body="text")
     # 1. the address's rate-limit counter  2. the token with its user and role
     # 3. the token's rate-limit counter    4. the page of articles with their claim counts
     with django_assert_num_queries(4):

@@ -7,8 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
+from claims.accounts.tokens import token_digest
 from claims.models import ApiToken
-from claims.tokens import token_digest
 from tests.helpers import assert_problem, client_with, make_token
 
 CLAIMS = "/api/v1/claims/"
@@ -127,7 +127,7 @@ def test_token_lookup_is_one_query(bob_token, django_assert_num_queries):
     from django.test import RequestFactory
     from rest_framework.request import Request
 
-    from claims.authentication import BearerTokenAuthentication
+    from claims.accounts.authentication import BearerTokenAuthentication
 
     request = Request(RequestFactory().get(CLAIMS, HTTP_AUTHORIZATION=f"Bearer {bob_token}"))
     # 1. the token, its user and the user's role memberships, in one SELECT

@@ -6,8 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from claims import services
+from claims.accounts.services import token_revoke
 from claims.models import ApiToken, Article, Claim, ClaimEvent
+from claims.services.claims import claim_update
+from claims.services.evidence import evidence_add
 from tests.helpers import assert_problem, client_with, etag_of, make_token
 
 CALLERS = ["anonymous", "expired", "revoked", "no_role", "client", "editor", "admin"]
@@ -59,7 +61,7 @@ def caller_client(request, db):
                 expires_at=timezone.now() - timedelta(minutes=1)
             )
         if kind == "revoked":
-            services.token_revoke(username=f"user-{kind}")
+            token_revoke(username=f"user-{kind}")
         if kind == "no_role":
             from django.contrib.auth.models import Group
 
@@ -101,10 +103,10 @@ def test_every_caller_on_every_endpoint(
 
 def test_client_responses_never_carry_draft_verdicts_anywhere(bob, make_claim, alice_user):
     draft = make_claim("fell again in April", status="in_review")
-    services.claim_update(
+    claim_update(
         actor=alice_user, claim_id=draft.pk, expected_versions=None, rating="false", summary="SECRET-DRAFT"
     )
-    services.evidence_add(actor=alice_user, claim_id=draft.pk, url="https://example.com/secret-source")
+    evidence_add(actor=alice_user, claim_id=draft.pk, url="https://example.com/secret-source")
     pages = [
         bob.get("/api/v1/claims/"),
         bob.get(f"/api/v1/claims/{draft.pk}/"),

@@ -2,8 +2,8 @@
 
 import pytest
 
-from claims import services
 from claims.models import Claim, ClaimEvent
+from claims.services.articles import article_create
 from tests.conftest import BODY
 from tests.helpers import CLAIMS, assert_problem, claim_url
 
@@ -192,7 +192,7 @@ UNICODE_QUOTES = {
 
 @pytest.fixture
 def unicode_article(db):
-    return services.article_create(headline="Mixed scripts", body=UNICODE_BODY)
+    return article_create(headline="Mixed scripts", body=UNICODE_BODY)
 
 
 @pytest.mark.parametrize("quote", UNICODE_QUOTES.values(), ids=UNICODE_QUOTES.keys())

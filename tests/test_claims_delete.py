@@ -2,8 +2,8 @@
 
 import pytest
 
-from claims import services
 from claims.models import Claim, ClaimEvent, Evidence
+from claims.services.evidence import evidence_add
 from tests.helpers import actions_of, assert_problem, claim_url, etag_of, snapshot
 
 
@@ -38,7 +38,7 @@ def test_the_history_of_a_deleted_claim_remains_and_ends_with_the_deletion(alice
 
 def test_deleting_a_claim_removes_its_evidence(alice, alice_user, make_claim):
     claim = make_claim()
-    services.evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.com/source")
+    evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.com/source")
 
     response = delete(alice, claim, etag_of(alice, claim))
 

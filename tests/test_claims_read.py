@@ -5,8 +5,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from claims import selectors, services
 from claims.models import Claim
+from claims.selectors.claims import forget_search_estimates
+from claims.services.articles import article_create
+from claims.services.claims import claim_update
+from claims.services.evidence import evidence_add
 from tests.helpers import assert_problem
 
 CLAIMS = "/api/v1/claims/"
@@ -26,16 +29,16 @@ def desk(make_claim, alice_user):
     """One claim in each status, the in-review one with a draft verdict and evidence."""
     pending = make_claim("unemployment fell to 4.2% in March")
     review = make_claim("Critics say the figure hides part-time work", claimant="Critics")
-    review = services.claim_update(
+    review = claim_update(
         actor=alice_user, claim_id=review.pk, expected_versions=None,
         status="in_review", rating="false", summary="Draft: zebra statistics disagree.",
     )  # fmt: skip
-    services.evidence_add(actor=alice_user, claim_id=review.pk, url="https://example.com/draft")
+    evidence_add(actor=alice_user, claim_id=review.pk, url="https://example.com/draft")
     published = make_claim(
         "unemployment fell again in April", status="published", rating="mostly_true",
         summary="Official figures show a fall of 0.1 points.",
     )  # fmt: skip
-    services.evidence_add(actor=alice_user, claim_id=published.pk, url="https://example.com/ons")
+    evidence_add(actor=alice_user, claim_id=published.pk, url="https://example.com/ons")
     return {"pending": pending, "in_review": review, "published": published}
 
 
@@ -70,10 +73,10 @@ def test_client_cannot_see_a_draft_verdict_field(bob, desk, field):
 @pytest.mark.parametrize("field", ["evidence", "corrections"])
 def test_client_cannot_see_draft_evidence_or_corrections(bob, desk, alice_user, field):
     claim = desk["published"]
-    services.claim_update(
+    claim_update(
         actor=alice_user, claim_id=claim.pk, expected_versions=None, rating="true", note="Revised figures."
     )
-    services.claim_update(
+    claim_update(
         actor=alice_user, claim_id=claim.pk, expected_versions=None, status="in_review", note="Rechecking."
     )
     for claim_id in (claim.pk, desk["in_review"].pk):
@@ -83,7 +86,7 @@ def test_client_cannot_see_draft_evidence_or_corrections(bob, desk, alice_user, 
 
 def test_client_sees_a_published_verdict_whole(bob, desk, alice_user):
     claim = desk["published"]
-    services.claim_update(
+    claim_update(
         actor=alice_user, claim_id=claim.pk, expected_versions=None, rating="true", note="Revised figures."
     )
     seen = bob.get(f"{CLAIMS}{claim.pk}/").json()
@@ -104,7 +107,7 @@ def test_editor_sees_draft_verdicts(alice, desk):
 
 
 def test_filter_by_article(alice, desk, make_claim, db):
-    other = services.article_create(headline="Other", body="Prices rose 3% last year.")
+    other = article_create(headline="Other", body="Prices rose 3% last year.")
     elsewhere = make_claim("Prices rose 3%", target=other)
     assert ids(alice.get(CLAIMS, {"article": other.pk})) == [elsewhere.pk]
     assert len(ids(alice.get(CLAIMS, {"article": desk["pending"].article_id}))) == 3
@@ -148,7 +151,7 @@ def test_full_text_takes_any_input_without_error(alice, desk, q):
 
 def test_filter_updated_after(alice, desk, alice_user):
     cutoff = timezone.now()
-    services.claim_update(
+    claim_update(
         actor=alice_user, claim_id=desk["pending"].pk, expected_versions=None, claimant="The Minister"
     )
     assert ids(alice.get(CLAIMS, {"updated_after": cutoff.isoformat()})) == [desk["pending"].pk]
@@ -157,9 +160,7 @@ def test_filter_updated_after(alice, desk, alice_user):
 
 
 def test_ordering_by_most_recent_update(alice, desk, alice_user):
-    services.claim_update(
-        actor=alice_user, claim_id=desk["pending"].pk, expected_versions=None, claimant="Someone"
-    )
+    claim_update(actor=alice_user, claim_id=desk["pending"].pk, expected_versions=None, claimant="Someone")
     ordered = ids(alice.get(CLAIMS, {"ordering": "-updated_at"}))
     assert ordered[0] == desk["pending"].pk
     assert sorted(ordered) == sorted(c.pk for c in desk.values())
@@ -216,7 +217,7 @@ def test_detail_sends_an_etag_and_answers_304_while_it_is_current(alice, desk, a
     assert not_modified.content == b""
     assert not_modified["ETag"] == etag
     assert alice.get(url, HTTP_IF_NONE_MATCH=f"W/{etag}").status_code == 304
-    services.claim_update(actor=alice_user, claim_id=desk["pending"].pk, expected_versions=None, claimant="X")
+    claim_update(actor=alice_user, claim_id=desk["pending"].pk, expected_versions=None, claimant="X")
     changed = alice.get(url, HTTP_IF_NONE_MATCH=etag)
     assert changed.status_code == 200
     assert changed["ETag"] != etag
@@ -229,7 +230,7 @@ def test_client_reads_but_cannot_write(bob, desk):
 
 def make_many(make_claim, count):
     body = " ".join(f"Fact number {i} is true." for i in range(count))
-    article = services.article_create(headline="Many", body=body)
+    article = article_create(headline="Many", body=body)
     return [make_claim(f"Fact number {i} is true.", target=article) for i in range(count)]
 
 
@@ -241,12 +242,12 @@ def test_list_costs_the_same_queries_at_any_page_size(
     api = request.getfixturevalue(who)
     claims = make_many(make_claim, 201)
     for claim in claims[:5]:
-        services.claim_update(
+        claim_update(
             actor=alice_user, claim_id=claim.pk, expected_versions=None,
             status="in_review", rating="true", summary="ok",
         )  # fmt: skip
-        services.claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, status="published")
-        services.evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.com/e")
+        claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, status="published")
+        evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.com/e")
     # 1. the address's rate-limit counter
     # 2. the token with its user and role
     # 3. the token's rate-limit counter
@@ -289,7 +290,7 @@ def test_a_selective_search_is_ordered_without_the_id_index(alice, desk):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    selectors.forget_search_estimates()
+    forget_search_estimates()
     with CaptureQueriesContext(connection) as captured:
         assert ids(alice.get(CLAIMS, {"q": "Critics"})) == [desk["in_review"].pk]
     page_query = next(

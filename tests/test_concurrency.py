@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from claims import services
+from claims.accounts.services import token_create
 from claims.models import Article, Claim, ClaimEvent
 from tests.helpers import ARTICLES, CLAIMS, assert_problem, claim_url
 
@@ -101,7 +101,7 @@ def test_sixteen_transitions_holding_one_etag_make_exactly_one_change(alice_toke
 
 def test_editors_retrying_on_412_lose_no_write(make_claim):
     editors, changes_each = 4, 10
-    tokens = [services.token_create(username=f"editor{i}", role="editor", days=1)[1] for i in range(editors)]
+    tokens = [token_create(username=f"editor{i}", role="editor", days=1)[1] for i in range(editors)]
     claim = make_claim()
     url = claim_url(claim)
 

@@ -47,13 +47,3 @@ def test_a_bad_setting_stops_the_process_with_its_name(name, value):
     result = manage("check", **{**PRODUCTION, name: value})
     assert result.returncode != 0
     assert name in result.stderr
-
-
-def test_the_wsgi_app_loads_its_urls_up_front_and_freezes_them_out_of_the_collector():
-    code = (
-        "import gc, sys; import project.wsgi; "
-        "print(gc.get_freeze_count() > 10_000, 'claims.views' in sys.modules)"
-    )
-    env = {**os.environ, **PRODUCTION}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert result.stdout.split() == ["True", "True"], result.stderr

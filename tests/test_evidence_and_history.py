@@ -4,8 +4,8 @@ append-only guarantee in the ORM and in the database itself."""
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from claims import services
 from claims.models import ClaimEvent, Correction, Evidence
+from claims.services.claims import claim_update
 from tests.helpers import CLAIMS, actions_of, assert_problem, claim_url, etag_of, snapshot
 
 HISTORY_FIELDS = {"id", "at", "actor", "action", "changes", "note"}
@@ -287,7 +287,7 @@ def test_anonymous_cannot_read_the_history(anonymous, reviewed):
 def corrected(make_claim, alice_user):
     """A published claim whose rating was corrected: it has history events and a correction."""
     claim = make_claim(status="published", rating="true")
-    return services.claim_update(
+    return claim_update(
         actor=alice_user, claim_id=claim.pk, expected_versions=None, rating="false", note="Revised."
     )
 
@@ -360,6 +360,6 @@ def test_the_database_refuses_a_raw_change_of_history(corrected, table, statemen
 def test_new_history_rows_can_still_be_written(corrected, alice_user):
     before = len(actions_of(corrected.pk))
 
-    services.claim_update(actor=alice_user, claim_id=corrected.pk, expected_versions=None, claimant="Someone")
+    claim_update(actor=alice_user, claim_id=corrected.pk, expected_versions=None, claimant="Someone")
 
     assert len(actions_of(corrected.pk)) == before + 1

@@ -2,8 +2,9 @@
 
 import pytest
 
-from claims import services
 from claims.models import Claim
+from claims.services.articles import article_create
+from claims.services.claims import claim_create, claim_delete, claim_update
 from tests.helpers import assert_problem
 
 CLAIMS = "/api/v1/claims/"
@@ -12,9 +13,9 @@ CLAIMS = "/api/v1/claims/"
 @pytest.fixture
 def many(article, alice_user):
     body = " ".join(f"Statement {i:03d} holds." for i in range(120))
-    big = services.article_create(headline="Many claims", body=body)
+    big = article_create(headline="Many claims", body=body)
     return [
-        services.claim_create(
+        claim_create(
             actor=alice_user, article_id=big.pk, quote=f"Statement {i:03d} holds.", claimant="Someone"
         ).pk
         for i in range(120)
@@ -71,15 +72,13 @@ def test_walking_while_rows_are_updated_inserted_and_deleted(alice, many, alice_
     def meanwhile(page):
         # Update rows behind, at and ahead of the cursor; delete two ahead; add one at the end.
         for pk in {many[0], many[min(page * 10, len(many) - 1)], many[-1]} - deleted:
-            services.claim_update(
-                actor=alice_user, claim_id=pk, expected_versions=None, claimant=f"Editor {page}"
-            )
+            claim_update(actor=alice_user, claim_id=pk, expected_versions=None, claimant=f"Editor {page}")
         if page == 1:
             for pk in deleted:
-                services.claim_delete(actor=alice_user, claim_id=pk, expected_versions=None)
-            article = services.article_create(headline="Late", body="A late claim appears.")
+                claim_delete(actor=alice_user, claim_id=pk, expected_versions=None)
+            article = article_create(headline="Late", body="A late claim appears.")
             added.append(
-                services.claim_create(
+                claim_create(
                     actor=alice_user, article_id=article.pk, quote="A late claim", claimant="Late"
                 ).pk
             )
@@ -106,9 +105,9 @@ def test_a_search_walks_forward_and_back_through_its_pages(alice, many):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from claims import selectors
+    from claims.selectors.claims import forget_search_estimates
 
-    selectors.forget_search_estimates()
+    forget_search_estimates()
     seen, pages = walk(alice, CLAIMS, {"q": "holds", "page_size": 7})  # every claim "... holds."
     assert seen == sorted(many)
     assert pages == 18  # 120 rows in pages of 7
@@ -124,24 +123,22 @@ def test_a_search_walks_forward_and_back_through_its_pages(alice, many):
 
 
 def test_a_page_read_by_its_ids_first_has_the_orms_rows(alice, many):
-    """The text-index path reads a page's rows with hand-written SQL (claims.pagination); its rows
+    """The text-index path reads a page's rows with hand-written SQL (claims.platform.pagination); its rows
     must be the ones the ORM gives for the same claims, value for value and type for type."""
     from django.db import connection
 
-    from claims import selectors
     from claims.models import Claim
-    from claims.pagination import BY_ID, paginate
+    from claims.platform.pagination import BY_ID, paginate
+    from claims.selectors.claims import CLAIM_COLUMNS, claim_list
 
     if connection.vendor != "postgresql":
         pytest.skip("only PostgreSQL reads a page by its ids first")
-    claims = selectors.claim_list(drafts_visible=True, q="holds")
+    claims = claim_list(drafts_visible=True, q="holds")
     for reverse, cursor in [(False, None), (True, _cursor_before(many[50]))]:
         request = alice.get(CLAIMS).wsgi_request
         page = paginate(claims, request, ordering=BY_ID.without_index(), page_size=7, cursor=cursor)
         expected = list(
-            Claim.objects.values(*selectors.CLAIM_COLUMNS)
-            .filter(pk__in=[r["id"] for r in page.rows])
-            .order_by("id")
+            Claim.objects.values(*CLAIM_COLUMNS).filter(pk__in=[r["id"] for r in page.rows]).order_by("id")
         )
         assert page.rows == expected
         assert [{k: type(v) for k, v in row.items()} for row in page.rows] == [
@@ -151,19 +148,19 @@ def test_a_page_read_by_its_ids_first_has_the_orms_rows(alice, many):
 
 
 def _cursor_before(pk):
-    from claims.pagination import BY_ID, encode_cursor
+    from claims.platform.pagination import BY_ID, encode_cursor
 
     return encode_cursor(BY_ID, [pk], reverse=True)
 
 
 def _cursor_after(pk):
-    from claims.pagination import BY_ID, encode_cursor
+    from claims.platform.pagination import BY_ID, encode_cursor
 
     return encode_cursor(BY_ID, [pk], reverse=False)
 
 
 def test_most_recently_updated_order_walks_every_row_once(alice, many, alice_user):
-    services.claim_update(actor=alice_user, claim_id=many[60], expected_versions=None, claimant="Latest")
+    claim_update(actor=alice_user, claim_id=many[60], expected_versions=None, claimant="Latest")
     seen, _ = walk(alice, CLAIMS, {"page_size": 25, "ordering": "-updated_at"})
     assert seen[0] == many[60]
     assert sorted(seen) == sorted(many)
@@ -193,7 +190,7 @@ def test_a_cursor_from_another_ordering_is_a_400(alice, many):
 
 def test_articles_and_history_paginate_the_same_way(alice, many, alice_user):
     for i in range(3):
-        services.claim_update(actor=alice_user, claim_id=many[0], expected_versions=None, claimant=f"C{i}")
+        claim_update(actor=alice_user, claim_id=many[0], expected_versions=None, claimant=f"C{i}")
     seen, pages = walk(alice, f"{CLAIMS}{many[0]}/history/", {"page_size": 2})
     assert pages == 2
     assert seen == sorted(seen)

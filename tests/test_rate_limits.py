@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from claims.models import RateLimitCounter
-from claims.ratelimit import Rate
+from claims.platform.ratelimit import Rate
 from tests.helpers import assert_problem, client_with, make_token
 
 CLAIMS = "/api/v1/claims/"

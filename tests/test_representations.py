@@ -1,4 +1,4 @@
-"""The fast JSON of claims (claims.representations) is exactly what the documented serializer
+"""The fast JSON of claims (claims.api.representations) is exactly what the documented serializer
 (ClaimSerializer, the OpenAPI schema's) would produce, for every claim of the demo and both roles,
 and the rendered bytes say the same as DRF's own JSON renderer would."""
 
@@ -7,17 +7,18 @@ import json
 import pytest
 from rest_framework.renderers import JSONRenderer
 
-from claims import selectors, services
+from claims.api.representations import claims_json
+from claims.api.serializers import ClaimSerializer
 from claims.models import Claim
-from claims.renderers import OrjsonRenderer
-from claims.representations import claims_json
-from claims.serializers import ClaimSerializer
+from claims.platform.renderers import OrjsonRenderer
+from claims.selectors.claims import claim_detail, claim_list, verdict_details
+from claims.services.claims import claim_update
 
 
 @pytest.fixture
 def corrected_demo(demo, alice_user):
     published = Claim.objects.filter(status="published").order_by("id").first()
-    services.claim_update(
+    claim_update(
         actor=alice_user, claim_id=published.pk, expected_versions=None, rating="mostly_true",
         note="A second source disagrees.",
     )  # fmt: skip
@@ -26,8 +27,8 @@ def corrected_demo(demo, alice_user):
 
 @pytest.mark.parametrize("drafts_visible", [True, False], ids=["editor", "client"])
 def test_fast_claims_match_the_documented_serializer(corrected_demo, drafts_visible):
-    rows = list(selectors.claim_list(drafts_visible=drafts_visible).order_by("id"))
-    details = selectors.verdict_details(rows=rows, drafts_visible=drafts_visible)
+    rows = list(claim_list(drafts_visible=drafts_visible).order_by("id"))
+    details = verdict_details(rows=rows, drafts_visible=drafts_visible)
     fast = json.loads(OrjsonRenderer().render(claims_json(rows, details, drafts_visible=drafts_visible)))
 
     instances = Claim.objects.order_by("id").prefetch_related("evidence", "corrections")
@@ -41,7 +42,7 @@ def test_fast_claims_match_the_documented_serializer(corrected_demo, drafts_visi
 
 
 def test_the_renderer_writes_utc_timestamps_with_z(demo):
-    row = selectors.claim_detail(claim_id=Claim.objects.filter(status="published").first().pk)
+    row = claim_detail(claim_id=Claim.objects.filter(status="published").first().pk)
     rendered = OrjsonRenderer().render({"at": row["published_at"]}).decode()
     assert rendered.endswith('Z"}')
     assert (

@@ -13,8 +13,8 @@ import pytest
 from drf_spectacular.validation import validate_schema
 from rest_framework import serializers
 
-from claims.schema import NO_NUL, NOT_BLANK
-from claims.serializers import MAX_ID
+from claims.api.serializers import MAX_ID
+from claims.platform.schema import NO_NUL, NOT_BLANK
 from tests.helpers import ARTICLES, CLAIMS, PROBLEM_JSON, assert_problem
 
 API = "/api/v1/"

@@ -3,9 +3,10 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from claims import services
-from claims.errors import ValidationFailed
+from claims.accounts.services import token_create
 from claims.models import ARTICLE_BODY_MAX, Article
+from claims.platform.errors import ValidationFailed
+from claims.services.articles import article_create
 
 
 @pytest.mark.parametrize(
@@ -20,14 +21,14 @@ from claims.models import ARTICLE_BODY_MAX, Article
 )
 def test_article_create_refuses_what_the_database_would(db, fields, field):
     with pytest.raises(ValidationFailed) as refused:
-        services.article_create(**fields)
+        article_create(**fields)
     assert field in refused.value.errors
     assert not Article.objects.exists()
 
 
 def test_a_recreated_editor_group_gets_its_admin_permissions(db):
     Group.objects.all().delete()
-    services.token_create(username="ed", role="editor", days=1)
+    token_create(username="ed", role="editor", days=1)
     granted = set(Group.objects.get(name="editor").permissions.values_list("codename", flat=True))
     assert {"change_claim", "add_article", "view_claimevent"} <= granted
     assert "change_claimevent" not in granted

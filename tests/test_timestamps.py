@@ -1,4 +1,4 @@
-"""On PostgreSQL, timestamps load through psycopg's compiled loader (claims.timestamps) and come
+"""On PostgreSQL, timestamps load through psycopg's compiled loader (claims.platform.db.timestamps) and come
 out exactly as Django's own loader gives them: aware, in UTC."""
 
 from datetime import UTC, datetime
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from psycopg import pq
 
-from claims.timestamps import COMPILED_LOADER, TIMESTAMPTZ_OID, UtcTimestampLoader
+from claims.platform.db.timestamps import COMPILED_LOADER, TIMESTAMPTZ_OID, UtcTimestampLoader
 
 pytestmark = pytest.mark.django_db
 

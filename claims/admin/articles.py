@@ -15,7 +15,6 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from claims import services
 from claims.admin.base import ServiceAdmin, ServiceForm, adopt_saved, unix_newlines
 from claims.admin.highlight import Span, claim_admin_url, highlight_claims
 from claims.models import (
@@ -24,6 +23,7 @@ from claims.models import (
     Article,
     Claim,
 )
+from claims.services.articles import article_create, article_update
 
 # --- articles --------------------------------------------------------------------------------
 
@@ -140,14 +140,14 @@ class ArticleAdmin(ServiceAdmin):
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if change:
-            saved = services.article_update(
+            saved = article_update(
                 article_id=obj.pk,
                 expected_updated_at=data["expected_updated_at"],
                 **{name: data[name] for name in ARTICLE_METADATA if name in form.changed_data},
             )
         else:
             metadata = {name: data[name] for name in ARTICLE_METADATA}
-            saved = services.article_create(body=data["body"], **metadata)
+            saved = article_create(body=data["body"], **metadata)
         adopt_saved(obj, saved)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

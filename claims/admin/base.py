@@ -12,9 +12,9 @@ from django.db.models import Model
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from claims import roles
-from claims.errors import DomainError, InvalidTransition, PreconditionFailed, ValidationFailed
-from claims.statements import planned_for_values
+from claims.accounts import roles
+from claims.platform.db.statements import planned_for_values
+from claims.platform.errors import DomainError, InvalidTransition, PreconditionFailed, ValidationFailed
 
 # Set on the request when a service refused a save: the view then renders the posted form again
 # with the refusal as its errors (see ServiceAdmin.changeform_view).

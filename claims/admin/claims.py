@@ -22,7 +22,6 @@ from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
-from claims import selectors, services
 from claims.admin.base import (
     ReadOnlyAdmin,
     ServiceAdmin,
@@ -33,7 +32,7 @@ from claims.admin.base import (
     unix_newlines,
 )
 from claims.admin.highlight import claim_admin_url
-from claims.errors import DomainError, ValidationFailed
+from claims.anchoring.quotes import anchor_quote
 from claims.models import (
     ARTICLE_BODY_MAX,
     SUMMARY_MAX,
@@ -44,6 +43,10 @@ from claims.models import (
     Correction,
     Evidence,
 )
+from claims.platform.errors import DomainError, ValidationFailed
+from claims.selectors.history import claim_history
+from claims.services.claims import TRANSITIONS, claim_create, claim_delete, claim_update
+from claims.services.evidence import evidence_add
 
 # --- claims ----------------------------------------------------------------------------------
 
@@ -77,7 +80,7 @@ class ClaimAddForm(ServiceForm):
             # The service anchors the quote again when it saves; anchoring it here shows a
             # misplaced quote on the right field, before the model's own checks of the offsets.
             try:
-                anchor = services.anchor_quote(article.body, quote, start=start, end=end)
+                anchor = anchor_quote(article.body, quote, start=start, end=end)
             except ValidationFailed as refusal:
                 self.add_refusal(refusal)
             else:
@@ -107,12 +110,12 @@ class ClaimChangeForm(ServiceForm):
         moves = [
             ClaimStatus(s).label
             for s in ClaimStatus.values
-            if s in services.TRANSITIONS.get(current, ()) and s != current
+            if s in TRANSITIONS.get(current, ()) and s != current
         ]
         if "status" in self.fields:
             label, targets = ClaimStatus(current).label, ", ".join(moves) or "nothing"
             help_text = f"From “{label}” a claim may move to: {targets}."
-            if current in services.TRANSITIONS.get(current, ()):
+            if current in TRANSITIONS.get(current, ()):
                 help_text += (
                     f" A new rating or summary while it stays “{label}” is a correction: give a note."
                 )
@@ -247,7 +250,7 @@ class ClaimAdmin(ServiceAdmin):
     def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
         data = form.cleaned_data
         if not change:
-            created = services.claim_create(
+            created = claim_create(
                 actor=actor_of(request),
                 article_id=data["article"].pk,
                 quote=data["quote"],
@@ -257,7 +260,7 @@ class ClaimAdmin(ServiceAdmin):
             )
             adopt_saved(obj, created)
             return
-        claim = services.claim_update(
+        claim = claim_update(
             actor=actor_of(request),
             claim_id=obj.pk,
             expected_versions=frozenset({data["expected_version"]}),
@@ -265,7 +268,7 @@ class ClaimAdmin(ServiceAdmin):
             **{name: data[name] for name in VERDICT_FIELDS if name in form.changed_data},
         )
         if data.get("evidence_url"):
-            services.evidence_add(
+            evidence_add(
                 actor=actor_of(request),
                 claim_id=claim.pk,
                 url=data["evidence_url"],
@@ -284,13 +287,13 @@ class ClaimAdmin(ServiceAdmin):
         return HttpResponseRedirect(f"{reverse('admin:claims_claimevent_changelist')}?{query}")
 
     def delete_model(self, request: HttpRequest, obj: Claim) -> None:
-        services.claim_delete(actor=actor_of(request), claim_id=obj.pk, expected_versions=None)
+        claim_delete(actor=actor_of(request), claim_id=obj.pk, expected_versions=None)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
         # Not reached from this admin (its delete_selected replaces Django's); here so that no
         # path deletes a claim without the service, its rule and its history event.
         for claim_id in queryset.values_list("id", flat=True):
-            services.claim_delete(actor=actor_of(request), claim_id=claim_id, expected_versions=None)
+            claim_delete(actor=actor_of(request), claim_id=claim_id, expected_versions=None)
 
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
@@ -323,7 +326,7 @@ class ClaimAdmin(ServiceAdmin):
                 already.append(claim_id)
                 continue
             try:
-                services.claim_update(
+                claim_update(
                     actor=actor_of(request), claim_id=claim_id, expected_versions=None, status=status
                 )
             except DomainError as refusal:
@@ -349,7 +352,7 @@ class ClaimAdmin(ServiceAdmin):
                 with transaction.atomic():
                     # A list, as Django's own delete_view passes.
                     self.log_deletions(request, [claim])  # type: ignore[arg-type]
-                    services.claim_delete(actor=actor_of(request), claim_id=claim.pk, expected_versions=None)
+                    claim_delete(actor=actor_of(request), claim_id=claim.pk, expected_versions=None)
             except DomainError as refusal:
                 refused[refusal.detail].append(claim.pk)
             else:
@@ -410,7 +413,7 @@ class ClaimAdmin(ServiceAdmin):
 
     @admin.display(description="history")
     def history(self, claim: Claim) -> SafeString:
-        events = selectors.claim_history(claim_id=claim.pk).order_by("id")
+        events = claim_history(claim_id=claim.pk).order_by("id")
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

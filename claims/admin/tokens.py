@@ -13,7 +13,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 
-from claims import roles, services
+from claims.accounts import roles
+from claims.accounts.services import token_create, token_revoke
 from claims.admin.base import ServiceAdmin, ServiceForm, adopt_saved
 from claims.models import (
     ApiToken,
@@ -93,7 +94,7 @@ class ApiTokenAdmin(ServiceAdmin):
 
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         data = form.cleaned_data
-        token, plaintext = services.token_create(
+        token, plaintext = token_create(
             username=data["username"], role=data["role"], days=data["days"], name=data["name"]
         )
         adopt_saved(obj, token)
@@ -119,5 +120,5 @@ class ApiTokenAdmin(ServiceAdmin):
     @admin.action(permissions=["revoke"], description="Revoke selected tokens")
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         live = list(queryset.filter(revoked_at__isnull=True).values_list("prefix", flat=True))
-        revoked = sum(services.token_revoke(prefix=prefix) for prefix in live)
+        revoked = sum(token_revoke(prefix=prefix) for prefix in live)
         self.message_user(request, f"Revoked {revoked} token{'s' if revoked != 1 else ''}.", messages.SUCCESS)

@@ -1,7 +1,7 @@
 """What the ORM cannot declare for both databases: PostgreSQL's text-search and trigram indexes,
 and triggers that make the history append-only in the database itself.
 
-The index expressions must stay identical to `claims.search.TsVector`, or the planner will not
+The index expressions must stay identical to `claims.platform.db.search.TsVector`, or the planner will not
 use them. On SQLite, table rebuilds by later migrations drop triggers: recreate them there.
 """
 

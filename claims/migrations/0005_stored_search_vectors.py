@@ -4,7 +4,7 @@ With the vectors only in expression indexes, a query that walks the id order (OR
 had to compute to_tsvector() for every row it passed: terms in 0.4-2% of a million claims took
 80-230 ms. Stored, the check on each row is a lookup, and ANALYZE keeps statistics on the column's
 lexemes, so the planner also picks between the GIN index and the id order better. Articles are
-few and keep their expression indexes. `claims.search` queries these columns by name.
+few and keep their expression indexes. `claims.platform.db.search` queries these columns by name.
 """
 
 from django.db import migrations

@@ -7,7 +7,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims import roles, services
+from claims.accounts import roles
+from claims.accounts.services import token_create
 
 
 class Command(BaseCommand):
@@ -28,7 +29,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["days"] < 1 and not options["no_expiry"]:
             raise CommandError("--days must be at least 1 (or use --no-expiry).")
-        _, plaintext = services.token_create(
+        _, plaintext = token_create(
             username=options["username"],
             role=options["role"],
             days=None if options["no_expiry"] else options["days"],

@@ -10,9 +10,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from claims import services
 from claims.demo.nato_claims import ARTICLE, CLAIMS
 from claims.models import Article, Claim, ClaimStatus
+from claims.services.articles import article_create
+from claims.services.claims import claim_create, claim_update
+from claims.services.evidence import evidence_add
 
 COLUMN = Path(__file__).resolve().parents[2] / "demo" / "nato-column.txt"
 # The history records who made each change; the demo's changes are this command's.
@@ -30,7 +32,7 @@ class Command(BaseCommand):
             )
             article = Article.objects.filter(url=ARTICLE["url"]).first()
             if article is None:
-                article = services.article_create(
+                article = article_create(
                     headline=ARTICLE["headline"],
                     author=ARTICLE["author"],
                     outlet=ARTICLE["outlet"],
@@ -54,14 +56,14 @@ class Command(BaseCommand):
 
     def _load_claim(self, actor: Any, article: Article, spec: dict[str, Any]) -> None:
         """Walk the claim through the workflow as an editor would, so its history is real."""
-        claim = services.claim_create(
+        claim = claim_create(
             actor=actor, article_id=article.pk, quote=spec["quote"], claimant=spec["claimant"]
         )
         status = spec["status"]
         if status == ClaimStatus.PENDING:
             return
         if status == ClaimStatus.NOT_CHECKABLE:
-            services.claim_update(
+            claim_update(
                 actor=actor,
                 claim_id=claim.pk,
                 expected_versions=None,
@@ -72,7 +74,7 @@ class Command(BaseCommand):
         draft: dict[str, Any] = {"summary": spec["summary"]}
         if spec["rating"]:
             draft["rating"] = spec["rating"]
-        services.claim_update(
+        claim_update(
             actor=actor,
             claim_id=claim.pk,
             expected_versions=None,
@@ -81,9 +83,9 @@ class Command(BaseCommand):
             **draft,
         )
         for item in spec["evidence"]:
-            services.evidence_add(actor=actor, claim_id=claim.pk, **item)
+            evidence_add(actor=actor, claim_id=claim.pk, **item)
         if status == ClaimStatus.PUBLISHED:
-            services.claim_update(
+            claim_update(
                 actor=actor,
                 claim_id=claim.pk,
                 expected_versions=None,

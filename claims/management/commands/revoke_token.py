@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims import services
-from claims.tokens import parse_prefix
+from claims.accounts.services import token_revoke
+from claims.accounts.tokens import parse_prefix
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         if bool(token) == bool(username):
             raise CommandError("Give a token (or its prefix), or --user USERNAME, not both.")
         prefix = (parse_prefix(token) or token) if token else None
-        count = services.token_revoke(prefix=prefix, username=username)
+        count = token_revoke(prefix=prefix, username=username)
         if count == 0:
             raise CommandError("No live token matched; nothing was revoked.")
         self.stdout.write(f"Revoked {count} token{'s' if count != 1 else ''}.")

@@ -21,7 +21,7 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from claims.errors import ValidationFailed
+from claims.platform.errors import ValidationFailed
 
 CURSOR_PARAM = "cursor"
 DEFAULT_PAGE_SIZE = 50

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
-from claims import ratelimit
-from claims.problems import database_unavailable, problem_response, request_too_large
+from claims.platform import ratelimit
+from claims.platform.problems import database_unavailable, problem_response, request_too_large
 
 ACCEPTED_CHARSETS = {"utf-8", "utf8"}
 

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.settings import api_settings
 
-from claims.errors import DomainError, describe_errors
+from claims.platform.errors import DomainError, describe_errors
 
 logger = logging.getLogger(__name__)
 

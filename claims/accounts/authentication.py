@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from claims import selectors
-from claims.tokens import digest_matches, parse_prefix
+from claims.accounts.selectors import api_token_for_prefix
+from claims.accounts.tokens import digest_matches, parse_prefix
 
 SCHEMES = {"bearer", "token"}
 
@@ -28,7 +29,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not credentials or " " in credentials:
             raise exceptions.AuthenticationFailed("Send the token as `Authorization: Bearer <token>`.")
         prefix = parse_prefix(credentials)
-        token = selectors.api_token_for_prefix(prefix=prefix) if prefix else None
+        token = api_token_for_prefix(prefix=prefix) if prefix else None
         # One message for every failure, so a caller cannot probe which prefixes exist.
         if token is None or not digest_matches(credentials, token.digest):
             raise exceptions.AuthenticationFailed("Invalid token.")
@@ -42,3 +43,17 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """How the OpenAPI schema describes this authentication."""
+
+    target_class = "claims.accounts.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Authorization: Bearer <token>`; `Token <token>` is accepted too.",
+        }

@@ -7,11 +7,16 @@ from typing import Any
 
 from rest_framework import serializers
 
-from claims.models import ARTICLE_BODY_MAX, LANGUAGE_TAG, SUMMARY_MAX, Claim, ClaimStatus, Rating
-from claims.pagination import BY_ID, BY_RECENT_UPDATE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
-
-MAX_ID = 2**63 - 1
-
+from claims.models import (
+    ARTICLE_BODY_MAX,
+    LANGUAGE_TAG,
+    SUMMARY_MAX,
+    Claim,
+    ClaimStatus,
+    Rating,
+)
+from claims.platform.pagination import BY_ID, BY_RECENT_UPDATE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from claims.platform.schema import MAX_ID
 
 # --- query parameters -------------------------------------------------------------------------
 

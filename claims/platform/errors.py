@@ -1,4 +1,4 @@
-"""Domain errors raised by services and views; `claims.problems` turns each into problem details."""
+"""Domain errors raised by services and views; `claims.platform.problems` turns each into problem details."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
-from claims import roles
+from claims.accounts import roles
 
 
 class ReadOnlyForClientsWritesForEditors(BasePermission):

@@ -10,12 +10,13 @@ from functools import cache
 from typing import Any
 
 from django.core.validators import RegexValidator
-from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerFieldExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
-from claims.problems import PROBLEM_CONTENT_TYPE
-from claims.serializers import MAX_ID
+from claims.platform.problems import PROBLEM_CONTENT_TYPE
+
+MAX_ID = 2**63 - 1
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -239,15 +240,3 @@ def postprocess_schema(result: dict[str, Any], generator: Any, **kwargs: Any) ->
                 for name, header in RESPONSE_HEADERS.get(int(code), {}).items():
                     response.setdefault("headers", {}).setdefault(name, header)
     return result
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "claims.authentication.BearerTokenAuthentication"
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "`Authorization: Bearer <token>`; `Token <token>` is accepted too.",
-        }

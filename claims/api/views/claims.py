@@ -1,0 +1,209 @@
+"""Claims, their evidence and their history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status as http
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from claims.accounts.permissions import EditorsOnly
+from claims.api.representations import claims_json
+from claims.api.serializers import (
+    ClaimCreateInput,
+    ClaimEventSerializer,
+    ClaimListParams,
+    ClaimSerializer,
+    ClaimUpdateInput,
+    EvidenceCreateInput,
+    EvidenceSerializer,
+    PageParams,
+)
+from claims.api.views.common import (
+    CLAIM_FILTERS,
+    ORDERINGS,
+    _actor,
+    _drafts_visible,
+    _if_match,
+    _page_response,
+    _params,
+    _valid,
+)
+from claims.platform.db.statements import planned_for_values
+from claims.platform.errors import NotFound
+from claims.platform.etags import etag_for, none_match, versions_matching
+from claims.platform.pagination import BY_ID, paginate
+from claims.platform.schema import (
+    IF_MATCH,
+    IF_MATCH_OPTIONAL,
+    IF_NONE_MATCH,
+    etag_header,
+    location_header,
+    paginated,
+    path_id,
+    problems,
+)
+from claims.selectors.claims import (
+    claim_detail,
+    claim_exists,
+    claim_list,
+    search_is_selective,
+    verdict_details,
+)
+from claims.selectors.history import claim_history
+from claims.services.claims import claim_create, claim_delete, claim_update
+from claims.services.evidence import evidence_add
+
+
+class ClaimListView(APIView):
+    @extend_schema(
+        operation_id="claims_list",
+        parameters=[ClaimListParams],
+        responses={200: paginated(ClaimSerializer), **problems()},
+    )
+    def get(self, request: Request) -> Response:
+        params = _params(ClaimListParams, request)
+        drafts_visible = _drafts_visible(request)
+        filters = {name: params.get(name) for name in CLAIM_FILTERS}
+        claims = claim_list(drafts_visible=drafts_visible, **filters)
+        ordering = ORDERINGS[params["ordering"]]
+        # A filter's best plan depends on its value (claims/statements.py).
+        with planned_for_values(any(filters.values())):
+            if (
+                filters["q"]
+                and ordering is BY_ID
+                and search_is_selective(
+                    claims, page_size=params["page_size"], asked=(drafts_visible, *filters.values())
+                )
+            ):
+                ordering = ordering.without_index()
+            page = paginate(
+                claims, request, ordering=ordering, page_size=params["page_size"], cursor=params.get("cursor")
+            )
+        details = verdict_details(rows=page.rows, drafts_visible=drafts_visible)
+        results = claims_json(page.rows, details, drafts_visible=drafts_visible)
+        return _page_response(page, results)
+
+    @extend_schema(
+        operation_id="claims_create",
+        parameters=[location_header(201, "claim"), etag_header(201)],
+        request=ClaimCreateInput,
+        responses={201: ClaimSerializer, **problems(413, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        data = _valid(ClaimCreateInput, request.data)
+        claim = claim_create(
+            actor=_actor(request),
+            article_id=data["article"],
+            quote=data["quote"],
+            claimant=data["claimant"],
+            start=data.get("start"),
+            end=data.get("end"),
+        )
+        return _claim_response(request, claim.pk, status=http.HTTP_201_CREATED, created=True)
+
+
+def _claim_response(request: Request, claim_id: int, *, status: int = 200, created: bool = False) -> Response:
+    claim, data = _claim_data(request, claim_id)
+    headers = {"ETag": etag_for(claim_id, claim["version"])}
+    if created:
+        headers["Location"] = request.build_absolute_uri(reverse("claim-detail", args=[claim_id]))
+    return Response(data, status=status, headers=headers)
+
+
+def _claim_data(request: Request, claim_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The claim's row and its JSON as this viewer may see it, or 404."""
+    drafts_visible = _drafts_visible(request)
+    claim = claim_detail(claim_id=claim_id)
+    if claim is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    details = verdict_details(rows=[claim], drafts_visible=drafts_visible)
+    return claim, claims_json([claim], details, drafts_visible=drafts_visible)[0]
+
+
+class ClaimDetailView(APIView):
+    @extend_schema(
+        operation_id="claims_retrieve",
+        parameters=[path_id("claim_id", "claim"), IF_NONE_MATCH, etag_header(200, 304)],
+        responses={
+            200: ClaimSerializer,
+            304: OpenApiResponse(description="Not modified: your copy is current."),
+            **problems(404),
+        },
+    )
+    def get(self, request: Request, claim_id: int) -> Response:
+        claim = claim_detail(claim_id=claim_id)
+        if claim is None:
+            raise NotFound(f"There is no claim {claim_id}.")
+        etag = etag_for(claim_id, claim["version"])
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None and none_match(if_none_match, claim_id, claim["version"]):
+            return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        drafts_visible = _drafts_visible(request)
+        details = verdict_details(rows=[claim], drafts_visible=drafts_visible)
+        return Response(
+            claims_json([claim], details, drafts_visible=drafts_visible)[0], headers={"ETag": etag}
+        )
+
+    @extend_schema(
+        operation_id="claims_partial_update",
+        parameters=[path_id("claim_id", "claim"), IF_MATCH, etag_header(200)],
+        request=ClaimUpdateInput,
+        responses={200: ClaimSerializer, **problems(404, 409, 412, 413, 415, 428)},
+    )
+    def patch(self, request: Request, claim_id: int) -> Response:
+        expected = _if_match(request, claim_id)
+        data = _valid(ClaimUpdateInput, request.data)
+        claim_update(actor=_actor(request), claim_id=claim_id, expected_versions=expected, **data)
+        return _claim_response(request, claim_id)
+
+    @extend_schema(
+        operation_id="claims_destroy",
+        parameters=[path_id("claim_id", "claim"), IF_MATCH],
+        responses={204: None, **problems(404, 409, 412, 428)},
+    )
+    def delete(self, request: Request, claim_id: int) -> Response:
+        expected = _if_match(request, claim_id)
+        claim_delete(actor=_actor(request), claim_id=claim_id, expected_versions=expected)
+        return Response(status=http.HTTP_204_NO_CONTENT)
+
+
+class ClaimHistoryView(APIView):
+    permission_classes = [EditorsOnly]
+
+    @extend_schema(
+        operation_id="claims_history_list",
+        parameters=[path_id("claim_id", "claim"), PageParams],
+        responses={200: paginated(ClaimEventSerializer), **problems(404)},
+    )
+    def get(self, request: Request, claim_id: int) -> Response:
+        params = _params(PageParams, request)
+        if not claim_exists(claim_id=claim_id):
+            raise NotFound(f"There is no claim {claim_id}.")
+        page = paginate(
+            claim_history(claim_id=claim_id),
+            request,
+            ordering=BY_ID,
+            page_size=params["page_size"],
+            cursor=params.get("cursor"),
+        )
+        return _page_response(page, ClaimEventSerializer(page.rows, many=True).data)
+
+
+class ClaimEvidenceView(APIView):
+    @extend_schema(
+        operation_id="claims_evidence_create",
+        parameters=[path_id("claim_id", "claim"), IF_MATCH_OPTIONAL],
+        request=EvidenceCreateInput,
+        responses={201: EvidenceSerializer, **problems(404, 412, 413, 415)},
+    )
+    def post(self, request: Request, claim_id: int) -> Response:
+        data = _valid(EvidenceCreateInput, request.data)
+        header = request.headers.get("If-Match")
+        expected = versions_matching(header, claim_id) if header is not None else None
+        evidence = evidence_add(actor=_actor(request), claim_id=claim_id, expected_versions=expected, **data)
+        return Response(EvidenceSerializer(evidence).data, status=http.HTTP_201_CREATED)

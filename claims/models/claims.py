@@ -1,0 +1,121 @@
+"""Claims, where they stand in their article, their verdicts and their evidence."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from claims.anchoring.quotes import CONTEXT_CHARS
+from claims.models.articles import Article
+from claims.models.base import TimeStampedModel
+
+SUMMARY_MAX = 10_000
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    NOT_CHECKABLE = "not_checkable", "Not checkable"
+
+
+class Rating(models.TextChoices):
+    TRUE = "true", "True"
+    MOSTLY_TRUE = "mostly_true", "Mostly true"
+    HALF_TRUE = "half_true", "Half true"
+    MOSTLY_FALSE = "mostly_false", "Mostly false"
+    FALSE = "false", "False"
+    MISLEADING = "misleading", "Misleading"
+    UNPROVEN = "unproven", "Unproven"
+
+
+# ClaimReview `ratingValue` on a 1..5 scale; ratings off the scale have none.
+RATING_VALUES: dict[str, int | None] = {
+    Rating.TRUE: 5,
+    Rating.MOSTLY_TRUE: 4,
+    Rating.HALF_TRUE: 3,
+    Rating.MOSTLY_FALSE: 2,
+    Rating.FALSE: 1,
+    Rating.MISLEADING: None,
+    Rating.UNPROVEN: None,
+}
+
+
+class Claim(TimeStampedModel):
+    article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
+    quote = models.TextField()
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # Up to 32 characters either side of the quote, so it can be found again if the text changes.
+    prefix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
+    suffix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
+    claimant = models.CharField(max_length=200)
+    status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
+    # NULL until a verdict exists; the contract serves it as null.
+    rating = models.CharField(max_length=16, choices=Rating.choices, null=True, blank=True)  # noqa: DJ001
+    summary = models.TextField(max_length=SUMMARY_MAX, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=ClaimStatus.values), name="claims_claim_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__in=Rating.values),
+                name="claims_claim_rating_valid",
+            ),
+            models.CheckConstraint(condition=Q(start__gte=0), name="claims_claim_start_not_negative"),
+            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claims_claim_start_before_end"),
+            models.CheckConstraint(
+                condition=Q(quote__length=F("end") - F("start")), name="claims_claim_quote_fits_span"
+            ),
+            models.CheckConstraint(condition=~Q(claimant=""), name="claims_claim_claimant_not_empty"),
+            models.CheckConstraint(
+                condition=Q(summary__length__lte=SUMMARY_MAX), name="claims_claim_summary_max_length"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="claims_claim_version_positive"),
+            # A published verdict always has a rating and an explanation.
+            models.CheckConstraint(
+                condition=~Q(status=ClaimStatus.PUBLISHED)
+                | (Q(rating__isnull=False) & ~Q(summary="") & Q(published_at__isnull=False)),
+                name="claims_claim_published_has_verdict",
+            ),
+            # One claim per span: anchoring the same words twice is a duplicate, not a new claim.
+            models.UniqueConstraint(fields=["article", "start", "end"], name="claims_claim_unique_span"),
+        ]
+        indexes = [
+            # GET /claims/?status=  (then keyset on id)
+            models.Index(fields=["status", "id"], name="claims_claim_status"),
+            # GET /claims/?rating=  (then keyset on id)
+            models.Index(fields=["rating", "id"], name="claims_claim_rating"),
+            # GET /claims/?ordering=-updated_at  and  ?updated_after=  (keyset on updated_at, id)
+            models.Index(fields=["updated_at", "id"], name="claims_claim_updated"),
+            # GET /claims/?article=  is served by the unique span constraint's (article, ...) index.
+            # ?claimant= is a case-insensitive substring match: on PostgreSQL a trigram index
+            # would serve it; at this size a scan of the status/id order is cheaper to keep.
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claimant}: {self.quote[:60]}"
+
+
+class Evidence(models.Model):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    url = models.URLField(max_length=2000)
+    title = models.CharField(max_length=500, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    note = models.TextField(max_length=SUMMARY_MAX, blank=True)
+    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name_plural = "evidence"
+        # The claim's evidence list is read by claim_id, in id order, through the FK index.
+
+    def __str__(self) -> str:
+        return self.title or self.url
