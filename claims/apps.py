@@ -7,14 +7,13 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
         from django.db.backends.signals import connection_created
 
         from claims.platform.db.timestamps import use_compiled_loader
-        from claims.platform.ratelimit import Rate
+        from claims.platform.ratelimit import AddressRateThrottle, TokenRateThrottle
 
         connection_created.connect(use_compiled_loader, dispatch_uid="claims.platform.db.timestamps")
 
         # A malformed rate stops the process at start-up, like every other bad setting.
-        Rate.parse(settings.RATE_LIMIT_TOKEN)
-        Rate.parse(settings.RATE_LIMIT_ADDRESS)
+        TokenRateThrottle()
+        AddressRateThrottle()

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from claims.models import RateLimitCounter
-from claims.platform.ratelimit import Rate
+from claims.platform.ratelimit import TokenRateThrottle
 from tests.helpers import assert_problem, client_with, make_token
 
 CLAIMS = "/api/v1/claims/"
@@ -64,15 +64,30 @@ def test_health_and_docs_are_not_limited(settings, anonymous, db):
     assert [anonymous.get("/healthz").status_code for _ in range(3)] == [200] * 3
 
 
-@pytest.mark.parametrize("text", ["10", "ten/minute", "10/fortnight", "0/minute", "-1/hour"])
+@pytest.mark.parametrize(
+    "text", ["10", "ten/minute", "10/fortnight", "0/minute", "-1/hour", "10/", "/minute"]
+)
 def test_a_malformed_rate_is_refused_at_start_up(text):
     with pytest.raises(ImproperlyConfigured):
-        Rate.parse(text)
+        TokenRateThrottle(rate=text)
 
 
-def test_off_means_no_limit():
-    assert Rate.parse("off") is None
-    assert Rate.parse("600/minute") == Rate(600, 60)
+@pytest.mark.parametrize(
+    ("text", "quota"),
+    [
+        ("off", (None, None)),
+        ("OFF", (None, None)),
+        ("", (None, None)),
+        ("600/minute", (600, 60)),
+        ("600/min", (600, 60)),
+        ("5/second", (5, 1)),
+        (" 20/hour ", (20, 3600)),
+        ("1/day", (1, 86400)),
+    ],
+)
+def test_a_rate_is_read_as_requests_per_seconds(text, quota):
+    throttle = TokenRateThrottle(rate=text)
+    assert (throttle.num_requests, throttle.duration) == quota
 
 
 def hammer(token, quota_requests, threads=8):

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 
-from claims.platform import ratelimit
 from claims.platform.problems import database_unavailable, problem_response, request_too_large
+from claims.platform.ratelimit import AddressRateThrottle, client_address
 
 ACCEPTED_CHARSETS = {"utf-8", "utf8"}
 
@@ -55,17 +55,19 @@ class AddressRateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        rate = ratelimit.rate_of(settings.RATE_LIMIT_ADDRESS)
-        if rate is not None and request.path.startswith("/api/v1/"):
-            address = ratelimit.client_address(request.META)
+        # path_info: the path inside the application, whatever sub-path (SCRIPT_NAME) it is
+        # deployed under.
+        if request.path_info.startswith("/api/v1/"):
+            throttle = AddressRateThrottle()
             try:
-                verdict = ratelimit.check(f"addr:{address}", rate)
+                allowed = throttle.allow_request(request, None)
             except (OperationalError, InterfaceError):
                 return database_unavailable()
-            if not verdict.allowed:
+            if not allowed:
+                wait = int(throttle.wait() or 1)
                 return problem_response(
                     429,
-                    f"Too many requests from {address}; try again in {verdict.retry_after} seconds.",
-                    headers={"Retry-After": str(verdict.retry_after)},
+                    f"Too many requests from {client_address(request.META)}; try again in {wait} seconds.",
+                    headers={"Retry-After": str(wait)},
                 )
         return self.get_response(request)

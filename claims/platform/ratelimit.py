@@ -16,50 +16,32 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError
+from rest_framework.throttling import SimpleRateThrottle
+
+from claims.platform.db import raw
 
 logger = logging.getLogger(__name__)
 
-UNITS = {
-    **dict.fromkeys(("s", "sec", "second"), 1),
-    **dict.fromkeys(("m", "min", "minute"), 60),
-    **dict.fromkeys(("h", "hour"), 3600),
-    **dict.fromkeys(("d", "day"), 86400),
-}
-
-
-@dataclass(frozen=True)
-class Rate:
-    count: int
-    seconds: int
-
-    @classmethod
-    def parse(cls, text: str) -> Rate | None:
-        """`"600/minute"` -> Rate(600, 60); `"off"` -> None (no limit)."""
-        if text.strip().lower() in {"off", "none", ""}:
-            return None
-        count, _, unit = text.partition("/")
-        try:
-            rate = cls(int(count), UNITS[unit.strip().lower()])
-        except (ValueError, KeyError):
-            raise ImproperlyConfigured(
-                f"Rate {text!r} is not of the form '<count>/<second|minute|hour|day>' or 'off'."
-            ) from None
-        if rate.count < 1:
-            raise ImproperlyConfigured(f"Rate {text!r} must allow at least one request.")
-        return rate
+OFF = {"off", "none", ""}
+# How long a counter store that failed is left alone before it is asked again.
+STORE_RETRY_SECONDS = 30
 
 
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
+    limit: int
+    remaining: int
     retry_after: int
     """Seconds until the window ends (when a refused client may try again)."""
 
@@ -71,25 +53,28 @@ class CounterStore(Protocol):
 
 class DatabaseCounterStore:
     SQL = (
-        "INSERT INTO claims_ratelimitcounter (key, bucket, hits) VALUES (%s, %s, 1) "
+        "INSERT INTO {table} (key, bucket, hits) VALUES (%s, %s, 1) "
         "ON CONFLICT (key) DO UPDATE SET "
-        "hits = CASE WHEN claims_ratelimitcounter.bucket = excluded.bucket "
-        "THEN claims_ratelimitcounter.hits + 1 ELSE 1 END, "
+        "hits = CASE WHEN {table}.bucket = excluded.bucket THEN {table}.hits + 1 ELSE 1 END, "
         "bucket = excluded.bucket "
         "RETURNING hits"
     )
 
     def hit(self, key: str, window: int, seconds: int) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(self.SQL, [key, window])
-            return int(cursor.fetchone()[0])
+        # Looked up, not imported: the platform sits below the models.
+        model = apps.get_model("claims", "RateLimitCounter")
+        using = raw.writing(model)
+        row = raw.fetch_one(using, self.SQL.format(table=raw.table(model, using)), [key, window])
+        return int(row[0]) if row else 1
 
 
 class RedisCounterStore:
     def __init__(self, url: str) -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        # Short timeouts: a request waits at most this long for a store that hangs, once; then the
+        # breaker in `count` leaves the store alone for a while.
+        self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
 
     def hit(self, key: str, window: int, seconds: int) -> int:
         name = f"claims:rl:{key}:{window}"
@@ -105,31 +90,66 @@ def counter_store(redis_url: str | None) -> CounterStore:
     return RedisCounterStore(redis_url) if redis_url else DatabaseCounterStore()
 
 
+class _Breaker:
+    """Fails open, fast: once the store fails, requests pass without asking it for
+    STORE_RETRY_SECONDS, and the outage is logged once when it starts and once when it ends."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.down_until = 0.0
+        self.down = False
+
+    def open(self) -> bool:
+        return time.monotonic() < self.down_until
+
+    def failed(self) -> None:
+        with self.lock:
+            self.down_until = time.monotonic() + STORE_RETRY_SECONDS
+            if not self.down:
+                self.down = True
+                logger.warning(
+                    "rate-limit store unavailable; requests pass unlimited, asking it again every %s s",
+                    STORE_RETRY_SECONDS,
+                    exc_info=True,
+                )
+
+    def succeeded(self) -> None:
+        if self.down:
+            with self.lock:
+                self.down = False
+            logger.warning("rate-limit store available again; limits apply")
+
+
 @cache
-def rate_of(text: str) -> Rate | None:
-    return Rate.parse(text)
+def _breaker_for(redis_url: str | None) -> _Breaker:
+    return _Breaker()
 
 
-def check(key: str, rate: Rate) -> Verdict:
+def count(key: str, limit: int, seconds: int) -> Verdict:
+    """Count a hit of `key` against `limit` per `seconds`, in fixed windows."""
     now = time.time()
-    window = int(now // rate.seconds)
-    retry_after = max(1, math.ceil((window + 1) * rate.seconds - now))
+    window = int(now // seconds)
+    retry_after = max(1, math.ceil((window + 1) * seconds - now))
+    breaker = _breaker_for(settings.REDIS_URL)
+    if breaker.open():
+        return Verdict(allowed=True, limit=limit, remaining=limit, retry_after=retry_after)
     try:
-        hits = counter_store(settings.REDIS_URL).hit(key, window, rate.seconds)
+        hits = counter_store(settings.REDIS_URL).hit(key, window, seconds)
     except (OperationalError, InterfaceError):
         # The counters live in the service's own database: if it cannot be reached, neither can
-        # anything the request needs. Fail now with the 503 it would get anyway, rather than
-        # wait for a second connect timeout on the token lookup.
+        # anything the request needs. Fail now with the 503 it would get anyway.
         raise
     except Exception:
-        # The limits protect the service; they must not take it down with their store. If the
-        # database is down, the request fails on its own with a 503 a moment later.
-        logger.warning("rate-limit store unavailable; letting the request through", exc_info=True)
-        return Verdict(allowed=True, retry_after=retry_after)
-    return Verdict(allowed=hits <= rate.count, retry_after=retry_after)
+        # The limits protect the service; they must not take it down with their store.
+        breaker.failed()
+        return Verdict(allowed=True, limit=limit, remaining=limit, retry_after=retry_after)
+    breaker.succeeded()
+    return Verdict(
+        allowed=hits <= limit, limit=limit, remaining=max(0, limit - hits), retry_after=retry_after
+    )
 
 
-def client_address(meta: dict[str, str]) -> str:
+def client_address(meta: dict[str, Any]) -> str:
     """The client's address: REMOTE_ADDR, or, behind `RATE_LIMIT_PROXY_COUNT` trusted proxies,
     the address the outermost of them saw (X-Forwarded-For is appended to by each proxy, so only
     the entries our own proxies added can be trusted)."""
@@ -141,19 +161,62 @@ def client_address(meta: dict[str, str]) -> str:
     return meta.get("REMOTE_ADDR", "") or "unknown"
 
 
-class TokenRateThrottle:
-    """DRF throttle: a quota per API token (RATE_LIMIT_TOKEN), checked after authentication."""
+class StoreRateThrottle(SimpleRateThrottle):
+    """DRF's rate throttle, with its rate from a setting of its own ("<count>/<period>" or "off")
+    and its hits counted in the shared counter store instead of Django's cache."""
 
-    def __init__(self) -> None:
+    rate_setting: ClassVar[str] = ""
+
+    def __init__(self, rate: str | None = None) -> None:
+        # Not SimpleRateThrottle's __init__, which looks the rate up by scope in
+        # DEFAULT_THROTTLE_RATES.
+        self.rate = rate if rate is not None else getattr(settings, self.rate_setting)
+        self.num_requests, self.duration = self.parse_rate(self.rate)
         self.verdict: Verdict | None = None
 
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        if rate is None or rate.strip().lower() in OFF:
+            return None, None
+        try:
+            count_, seconds = super().parse_rate(rate.strip())
+        except (ValueError, KeyError, IndexError):
+            raise ImproperlyConfigured(
+                f"{self.rate_setting or 'A rate'}={rate!r} is not of the form "
+                "'<count>/<second|minute|hour|day>' or 'off'."
+            ) from None
+        if count_ is None or count_ < 1:
+            raise ImproperlyConfigured(
+                f"{self.rate_setting or 'A rate'}={rate!r} must allow at least one request."
+            )
+        return count_, seconds
+
     def allow_request(self, request: Any, view: Any) -> bool:
-        rate = rate_of(settings.RATE_LIMIT_TOKEN)
-        token = getattr(request, "auth", None)
-        if rate is None or token is None:
+        if self.num_requests is None or self.duration is None:
             return True
-        self.verdict = check(f"token:{token.prefix}", rate)
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        self.verdict = count(key, self.num_requests, self.duration)
         return self.verdict.allowed
 
     def wait(self) -> float | None:
         return self.verdict.retry_after if self.verdict else None
+
+
+class TokenRateThrottle(StoreRateThrottle):
+    """A quota per API token (RATE_LIMIT_TOKEN), checked after authentication."""
+
+    rate_setting = "RATE_LIMIT_TOKEN"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        token = getattr(request, "auth", None)
+        return f"token:{token.prefix}" if token is not None else None
+
+
+class AddressRateThrottle(StoreRateThrottle):
+    """A quota per client address (RATE_LIMIT_ADDRESS), checked before the token is looked at."""
+
+    rate_setting = "RATE_LIMIT_ADDRESS"
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return f"addr:{client_address(request.META)}"
