@@ -11,7 +11,7 @@ from claims.api.representations import claims_json
 from claims.api.serializers import ClaimSerializer
 from claims.models import Claim
 from claims.platform.renderers import OrjsonRenderer
-from claims.selectors.claims import claim_detail, claim_list, verdict_details
+from claims.selectors.claims import ClaimFilters, claim_detail, claim_rows, verdict_details
 from claims.services.claims import claim_update
 
 
@@ -27,7 +27,7 @@ def corrected_demo(demo, alice_user):
 
 @pytest.mark.parametrize("drafts_visible", [True, False], ids=["editor", "client"])
 def test_fast_claims_match_the_documented_serializer(corrected_demo, drafts_visible):
-    rows = list(claim_list(drafts_visible=drafts_visible).order_by("id"))
+    rows = list(claim_rows(drafts_visible=drafts_visible, filters=ClaimFilters()).order_by("id"))
     details = verdict_details(rows=rows, drafts_visible=drafts_visible)
     fast = json.loads(OrjsonRenderer().render(claims_json(rows, details, drafts_visible=drafts_visible)))
 

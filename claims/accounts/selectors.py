@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import connection
-from django.utils.dateparse import parse_datetime
 
 from claims.accounts import roles
-from claims.models import (
-    ApiToken,
-)
+from claims.models import ApiToken
+from claims.platform.db import raw
 
 
 def api_token_for_prefix(*, prefix: str) -> ApiToken | None:
@@ -36,19 +32,18 @@ def api_token_for_prefix(*, prefix: str) -> ApiToken | None:
         f"FROM {ApiToken._meta.db_table} t JOIN {user_model._meta.db_table} u ON u.id = t.user_id "
         "WHERE t.prefix = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [roles.EDITOR, roles.CLIENT, prefix])
-        row = cursor.fetchone()
+    using = raw.reading(ApiToken)
+    row = raw.fetch_one(using, sql, [roles.EDITOR, roles.CLIENT, prefix])
     if row is None:
         return None
     token_id, user_id, prefix, digest, expires_at, revoked_at, username, *flags, is_editor, is_client = row
     is_active, is_superuser, is_staff = (bool(flag) for flag in flags)
-    token = _instance(
-        ApiToken, id=token_id, user_id=user_id, prefix=prefix, digest=digest,
-        expires_at=_aware(expires_at), revoked_at=_aware(revoked_at),
+    token = raw.instance(
+        ApiToken, using, id=token_id, user_id=user_id, prefix=prefix, digest=digest,
+        expires_at=raw.aware(expires_at), revoked_at=raw.aware(revoked_at),
     )  # fmt: skip
-    user: Any = _instance(
-        user_model, id=user_id, username=username, is_active=is_active, is_superuser=is_superuser,
+    user: Any = raw.instance(
+        user_model, using, id=user_id, username=username, is_active=is_active, is_superuser=is_superuser,
         is_staff=is_staff,
     )  # fmt: skip
     user.api_role = (
@@ -59,18 +54,3 @@ def api_token_for_prefix(*, prefix: str) -> ApiToken | None:
     )  # fmt: skip
     token.user = user
     return token
-
-
-def _instance(model: Any, **values: Any) -> Any:
-    """A model instance as the ORM would load it with only `values`; other fields are deferred
-    (they load on access), so it can never be saved over the row with blanks."""
-    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, names, [values[name] for name in names])
-
-
-def _aware(value: Any) -> datetime | None:
-    """A timestamp from a raw query: aware from PostgreSQL, naive UTC (or text) from SQLite."""
-    if value is None:
-        return None
-    parsed = value if isinstance(value, datetime) else parse_datetime(value)
-    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)

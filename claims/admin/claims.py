@@ -44,7 +44,7 @@ from claims.models import (
     Evidence,
 )
 from claims.platform.errors import DomainError, ValidationFailed
-from claims.selectors.history import claim_history
+from claims.selectors.history import claim_events
 from claims.services.claims import TRANSITIONS, claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
 
@@ -289,12 +289,6 @@ class ClaimAdmin(ServiceAdmin):
     def delete_model(self, request: HttpRequest, obj: Claim) -> None:
         claim_delete(actor=actor_of(request), claim_id=obj.pk, expected_versions=None)
 
-    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> None:
-        # Not reached from this admin (its delete_selected replaces Django's); here so that no
-        # path deletes a claim without the service, its rule and its history event.
-        for claim_id in queryset.values_list("id", flat=True):
-            claim_delete(actor=actor_of(request), claim_id=claim_id, expected_versions=None)
-
     def delete_view(
         self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -413,7 +407,7 @@ class ClaimAdmin(ServiceAdmin):
 
     @admin.display(description="history")
     def history(self, claim: Claim) -> SafeString:
-        events = claim_history(claim_id=claim.pk).order_by("id")
+        events = claim_events(claim_id=claim.pk)
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

@@ -1,29 +1,20 @@
 """The JSON shape of claims, built straight from database rows.
 
 The list and detail endpoints are the service's hot path: building these dicts from `.values()`
-rows costs a fraction of DRF serializers over model instances (bench/: the serializer path was
-about 30% of a list request, model instances and prefetches another 35%). `ClaimSerializer` stays
-the documented schema, and `tests/test_representations.py` holds the two to the same output.
+rows costs a fraction of DRF serializers over model instances (docs/PERFORMANCE.md).
+`ClaimSerializer` stays the documented schema, and `tests/test_representations.py` holds the two
+to the same output.
 The rows come from `claims.selectors`. Timestamps stay datetimes here: the orjson renderer writes
 them as RFC 3339 with a `Z`.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
-from claims.models import ClaimStatus
-
-
-@dataclass
-class VerdictDetails:
-    """Evidence and corrections of a page of claims, by claim id, as JSON objects."""
-
-    evidence: defaultdict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    corrections: defaultdict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+from claims.selectors.claims import VerdictDetails
+from claims.selectors.visibility import verdict_visible
 
 
 def claims_json(
@@ -44,7 +35,7 @@ def claim_json(
     *,
     drafts_visible: bool,
 ) -> dict[str, Any]:
-    verdict_visible = drafts_visible or row["status"] == ClaimStatus.PUBLISHED
+    shown = verdict_visible(row["status"], drafts_visible=drafts_visible)
     return {
         "id": row["id"],
         "article": row["article_id"],
@@ -53,10 +44,10 @@ def claim_json(
         "end": row["end"],
         "claimant": row["claimant"],
         "status": row["status"],
-        "rating": row["rating"] if verdict_visible else None,
-        "summary": row["summary"] if verdict_visible else None,
-        "evidence": evidence if verdict_visible else [],
-        "corrections": corrections if verdict_visible else [],
+        "rating": row["rating"] if shown else None,
+        "summary": row["summary"] if shown else None,
+        "evidence": evidence if shown else [],
+        "corrections": corrections if shown else [],
         "version": row["version"],
         "published_at": row["published_at"],
         "created_at": row["created_at"],

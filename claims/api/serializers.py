@@ -17,6 +17,7 @@ from claims.models import (
 )
 from claims.platform.pagination import BY_ID, BY_RECENT_UPDATE, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from claims.platform.schema import MAX_ID
+from claims.selectors.visibility import verdict_visible
 
 # --- query parameters -------------------------------------------------------------------------
 
@@ -171,7 +172,7 @@ class ClaimSerializer(serializers.Serializer):
 
     def to_representation(self, instance: Claim) -> dict[str, Any]:
         data = super().to_representation(instance)
-        if not self.context.get("drafts_visible") and instance.status != ClaimStatus.PUBLISHED:
+        if not verdict_visible(instance.status, drafts_visible=self.context.get("drafts_visible", False)):
             data.update(rating=None, summary=None, evidence=[], corrections=[])
         return data
 

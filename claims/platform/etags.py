@@ -1,53 +1,49 @@
-"""Entity tags for claims: `"<id>-<version>"`, strong, changing with every version.
+"""Entity tags (RFC 9110, 8.8.3) and the conditional headers that carry them.
+
+A claim's tag is `"<id>-<version>-<view>"`: strong, changing with every version, and different
+for each representation of the claim (`e` for the editors' view with draft verdicts, `c` for the
+clients'), so a cache or a client can never take one view's body for the other's.
 
 `If-Match` uses the strong comparison and `If-None-Match` the weak one (RFC 9110, 13.1.1-2).
+Tags are compared as the exact strings they are: `"2-01"` is not `"2-1"`.
 """
 
 from __future__ import annotations
 
 import re
 
-_TAG = re.compile(r'\s*(W/)?"([^"]*)"\s*')
+from django.utils.http import parse_etags
+
+EDITORS_VIEW = "e"
+CLIENTS_VIEW = "c"
+_CLAIM_TAG = re.compile(r'"(?P<id>[1-9][0-9]{0,18})-(?P<version>[1-9][0-9]{0,18})-(?P<view>[ce])"')
 
 
-def etag_for(claim_id: int, version: int) -> str:
-    return f'"{claim_id}-{version}"'
+def view_of(*, drafts_visible: bool) -> str:
+    return EDITORS_VIEW if drafts_visible else CLIENTS_VIEW
 
 
-def _parse(header: str) -> tuple[bool, list[tuple[bool, str]]]:
-    """(is `*`, [(weak, opaque tag)]); malformed members are dropped, so they match nothing."""
-    if header.strip() == "*":
-        return True, []
-    tags = []
-    for member in header.split(","):
-        match = _TAG.fullmatch(member)
-        if match:
-            tags.append((bool(match[1]), match[2]))
-    return False, tags
+def claim_etag(claim_id: int, version: int, *, drafts_visible: bool) -> str:
+    return f'"{claim_id}-{version}-{view_of(drafts_visible=drafts_visible)}"'
 
 
-def versions_matching(header: str, claim_id: int) -> frozenset[int] | None:
-    """The versions an `If-Match` header accepts for this claim, by strong comparison; None for
-    `*` (any version). Weak and malformed tags accept nothing, so they fail the precondition."""
-    anything, tags = _parse(header)
-    if anything:
+def versions_matching(header: str, claim_id: int, *, drafts_visible: bool) -> frozenset[int] | None:
+    """The versions of the claim that an `If-Match` header accepts, for the viewer's own
+    representation, by strong comparison; None for `*` (any version). Weak and malformed tags,
+    and tags of another claim or another view, accept nothing, so they fail the precondition."""
+    tags = parse_etags(header)
+    if tags == ["*"]:
         return None
+    view = view_of(drafts_visible=drafts_visible)
     versions = set()
-    for weak, opaque in tags:
-        claim_part, _, version = opaque.partition("-")
-        if (
-            not weak
-            and claim_part == str(claim_id)
-            and version.isascii()
-            and version.isdigit()
-            and len(version) < 19
-        ):
-            versions.add(int(version))
+    for tag in tags:
+        match = _CLAIM_TAG.fullmatch(tag)
+        if match and match["id"] == str(claim_id) and match["view"] == view:
+            versions.add(int(match["version"]))
     return frozenset(versions)
 
 
-def none_match(header: str, claim_id: int, version: int) -> bool:
-    """True when `If-None-Match` names the claim's current tag (weak comparison) or is `*`."""
-    anything, tags = _parse(header)
-    current = etag_for(claim_id, version).strip('"')
-    return anything or any(opaque == current for _, opaque in tags)
+def none_match(header: str, current: str) -> bool:
+    """True when `If-None-Match` names the current tag (weak comparison) or is `*`."""
+    tags = parse_etags(header)
+    return tags == ["*"] or any(tag.removeprefix("W/") == current.removeprefix("W/") for tag in tags)

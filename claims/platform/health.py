@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from claims.platform.db import raw
 from claims.platform.problems import problem_response
 
 
@@ -15,11 +16,9 @@ def healthz(request: HttpRequest) -> HttpResponse:
 
 
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Ready: the database answers a query."""
+    """Ready: the database that takes the writes answers a query."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        raw.fetch_one(DEFAULT_DB_ALIAS, "SELECT 1")
     except Exception as exc:  # any failure to reach the database means "not ready"
         return problem_response(503, f"The database is not answering ({type(exc).__name__}).")
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -18,9 +18,9 @@ from typing import Any
 from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
-from rest_framework.request import Request
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from claims.platform.db import raw
 from claims.platform.errors import ValidationFailed
 
 CURSOR_PARAM = "cursor"
@@ -111,14 +111,24 @@ def decode_cursor(token: str, ordering: Ordering) -> tuple[list[Any], bool]:
 
 @dataclass
 class Page:
+    """A page of rows, and the cursors to the pages either side of it (None where there is none).
+    `back_to_start`: a backward cursor ran past the first row, and the first page is the way back."""
+
     rows: list[Any]
-    next: str | None
-    previous: str | None
+    next_cursor: str | None
+    previous_cursor: str | None
+    back_to_start: bool = False
+
+    def links(self, url: str) -> tuple[str | None, str | None]:
+        """The `next` and `previous` URLs: `url` (the request's own) with each cursor in it."""
+        next_link = replace_query_param(url, CURSOR_PARAM, self.next_cursor) if self.next_cursor else None
+        if self.back_to_start:
+            return next_link, remove_query_param(url, CURSOR_PARAM)
+        previous = self.previous_cursor
+        return next_link, replace_query_param(url, CURSOR_PARAM, previous) if previous else None
 
 
-def paginate(
-    queryset: QuerySet[Any], request: Request, *, ordering: Ordering, page_size: int, cursor: str | None
-) -> Page:
+def paginate(queryset: QuerySet[Any], *, ordering: Ordering, page_size: int, cursor: str | None) -> Page:
     reverse = False
     if cursor:
         key, reverse = decode_cursor(cursor, ordering)
@@ -136,48 +146,44 @@ def paginate(
     # a next page (the row the cursor stood before), and a previous one if the query found more.
     has_next = more if not reverse else True
     has_previous = bool(cursor) if not reverse else more
-    url = request.build_absolute_uri()
 
-    def link(row: Any, *, back: bool) -> str:
-        return replace_query_param(
-            url, CURSOR_PARAM, encode_cursor(ordering, ordering.key(row), reverse=back)
-        )
+    def at(row: Any, *, back: bool) -> str:
+        return encode_cursor(ordering, ordering.key(row), reverse=back)
 
-    next_link = link(rows[-1], back=False) if has_next and rows else None
-    previous_link = link(rows[0], back=True) if has_previous and rows else None
-    if has_previous and not rows:
-        # A backward cursor past the first row: the first page is the way back.
-        previous_link = remove_query_param(url, CURSOR_PARAM)
-    return Page(rows=rows, next=next_link, previous=previous_link)
+    return Page(
+        rows=rows,
+        next_cursor=at(rows[-1], back=False) if has_next and rows else None,
+        previous_cursor=at(rows[0], back=True) if has_previous and rows else None,
+        back_to_start=has_previous and not rows,
+    )
 
 
 def _ids_first(
     queryset: QuerySet[Any], ordered: QuerySet[Any], ordering: Ordering, *, reverse: bool, limit: int
 ) -> list[Any]:
     """The page's rows in one statement that sorts only ids: the rows matching `queryset` are
-    sorted by id alone, then just the page's are read. Sorting the matches whole costs more, as
-    every row's columns travel through the sort (bench/: 5.7 ms against 3.4 ms for 5,500 matches).
-    The outer query repeats none of the filters, so its plan is 51 primary-key lookups.
+    sorted by id alone, then just the page's are read, so the columns of every match do not travel
+    through the sort. The outer query repeats none of the filters: its plan is a primary-key
+    lookup per row of the page.
 
-    Only the inner query goes through the ORM; the outer one is written here, because building
-    and compiling it as a queryset around the inner one doubled the cost (bench/: 0.72 against
-    0.37 ms). `queryset` is a `.values()` queryset of fields the ORM converts none of on
-    PostgreSQL, the only database that takes this path; tests/test_pagination.py holds the rows
-    to the ORM's."""
+    Speed trick: only the inner query goes through the ORM. The outer one is written here, because
+    building and compiling it as a queryset around the inner one cost as much again as the inner
+    one (docs/PERFORMANCE.md). `queryset` is a `.values()` queryset of fields the ORM converts none
+    of on PostgreSQL, the only database that takes this path; tests/test_pagination.py holds the
+    rows to the ORM's."""
     meta = queryset.model._meta
-    connection = connections[queryset.db]
+    using = queryset.db
+    quote_name = connections[using].ops.quote_name
 
     def column(name: str) -> str:
-        return connection.ops.quote_name(meta.get_field(name).column)
+        return quote_name(meta.get_field(name).column)
 
     names = list(queryset.query.values_select)
     inner_sql, params = ordered.values("pk")[:limit].query.sql_with_params()
     direction = "DESC" if ordering.descending != reverse else "ASC"
     sql = (
-        f"SELECT {', '.join(column(name) for name in names)} FROM "
-        f"{connection.ops.quote_name(meta.db_table)} WHERE {column(meta.pk.name)} IN ({inner_sql}) "
+        f"SELECT {', '.join(column(name) for name in names)} FROM {raw.table(queryset.model, using)} "
+        f"WHERE {column(meta.pk.name)} IN ({inner_sql}) "
         f"ORDER BY {', '.join(f'{column(name)} {direction}' for name in ordering.fields)}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(names, row, strict=True)) for row in raw.fetch_all(using, sql, params)]

@@ -99,7 +99,7 @@ def etag_header(*codes: int) -> OpenApiParameter:
         location=OpenApiParameter.HEADER,
         response=list(codes),
         required=True,
-        type={"type": "string", "pattern": r'^"[0-9]+-[0-9]+"$'},
+        type={"type": "string", "pattern": r'^"[0-9]+-[0-9]+-[ce]"$'},
         description="The claim's current entity tag; send it back in If-Match to change the claim.",
     )
 

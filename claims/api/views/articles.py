@@ -15,17 +15,16 @@ from claims.api.serializers import (
     ArticleListParams,
     ArticleSerializer,
 )
-from claims.api.views.common import _page_response, _params, _valid
-from claims.platform.db.statements import planned_for_values
+from claims.api.views.common import page_response
 from claims.platform.errors import NotFound
-from claims.platform.pagination import BY_ID, paginate
+from claims.platform.params import body, query_params
 from claims.platform.schema import (
     location_header,
     paginated,
     path_id,
     problems,
 )
-from claims.selectors.articles import article_detail, article_list
+from claims.selectors.articles import article_detail, article_page
 from claims.services.articles import article_create
 
 
@@ -36,17 +35,15 @@ class ArticleListView(APIView):
         responses={200: paginated(ArticleSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
-        params = _params(ArticleListParams, request)
-        articles = article_list(q=params.get("q"))
-        if params.get("outlet"):
-            articles = articles.filter(outlet=params["outlet"])
-        if params.get("author"):
-            articles = articles.filter(author=params["author"])
-        with planned_for_values(bool(params.get("q"))):
-            page = paginate(
-                articles, request, ordering=BY_ID, page_size=params["page_size"], cursor=params.get("cursor")
-            )
-        return _page_response(page, ArticleSerializer(page.rows, many=True).data)
+        params = query_params(ArticleListParams, request)
+        page = article_page(
+            q=params.get("q"),
+            outlet=params.get("outlet"),
+            author=params.get("author"),
+            page_size=params["page_size"],
+            cursor=params.get("cursor"),
+        )
+        return page_response(request, page, ArticleSerializer(page.rows, many=True).data)
 
     @extend_schema(
         operation_id="articles_create",
@@ -55,7 +52,7 @@ class ArticleListView(APIView):
         responses={201: ArticleDetailSerializer, **problems(413, 415)},
     )
     def post(self, request: Request) -> Response:
-        article = article_create(**_valid(ArticleCreateInput, request.data))
+        article = article_create(**body(ArticleCreateInput, request.data))
         article.claim_count = 0  # type: ignore[attr-defined]
         location = reverse("article-detail", args=[article.pk])
         return Response(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from django.urls import reverse
@@ -23,20 +24,10 @@ from claims.api.serializers import (
     EvidenceSerializer,
     PageParams,
 )
-from claims.api.views.common import (
-    CLAIM_FILTERS,
-    ORDERINGS,
-    _actor,
-    _drafts_visible,
-    _if_match,
-    _page_response,
-    _params,
-    _valid,
-)
-from claims.platform.db.statements import planned_for_values
+from claims.api.views.common import actor, drafts_visible, if_match, page_response
 from claims.platform.errors import NotFound
-from claims.platform.etags import etag_for, none_match, versions_matching
-from claims.platform.pagination import BY_ID, paginate
+from claims.platform.etags import claim_etag, none_match
+from claims.platform.params import body, query_params
 from claims.platform.schema import (
     IF_MATCH,
     IF_MATCH_OPTIONAL,
@@ -47,14 +38,8 @@ from claims.platform.schema import (
     path_id,
     problems,
 )
-from claims.selectors.claims import (
-    claim_detail,
-    claim_exists,
-    claim_list,
-    search_is_selective,
-    verdict_details,
-)
-from claims.selectors.history import claim_history
+from claims.selectors.claims import ClaimFilters, claim_detail, claim_exists, claim_page, verdict_details
+from claims.selectors.history import claim_history_page
 from claims.services.claims import claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
 
@@ -66,27 +51,18 @@ class ClaimListView(APIView):
         responses={200: paginated(ClaimSerializer), **problems()},
     )
     def get(self, request: Request) -> Response:
-        params = _params(ClaimListParams, request)
-        drafts_visible = _drafts_visible(request)
-        filters = {name: params.get(name) for name in CLAIM_FILTERS}
-        claims = claim_list(drafts_visible=drafts_visible, **filters)
-        ordering = ORDERINGS[params["ordering"]]
-        # A filter's best plan depends on its value (claims/statements.py).
-        with planned_for_values(any(filters.values())):
-            if (
-                filters["q"]
-                and ordering is BY_ID
-                and search_is_selective(
-                    claims, page_size=params["page_size"], asked=(drafts_visible, *filters.values())
-                )
-            ):
-                ordering = ordering.without_index()
-            page = paginate(
-                claims, request, ordering=ordering, page_size=params["page_size"], cursor=params.get("cursor")
-            )
-        details = verdict_details(rows=page.rows, drafts_visible=drafts_visible)
-        results = claims_json(page.rows, details, drafts_visible=drafts_visible)
-        return _page_response(page, results)
+        params = query_params(ClaimListParams, request)
+        viewer_sees_drafts = drafts_visible(request)
+        page, details = claim_page(
+            drafts_visible=viewer_sees_drafts,
+            filters=ClaimFilters(**{f.name: params.get(f.name) for f in fields(ClaimFilters)}),
+            ordering=params["ordering"],
+            page_size=params["page_size"],
+            cursor=params.get("cursor"),
+        )
+        return page_response(
+            request, page, claims_json(page.rows, details, drafts_visible=viewer_sees_drafts)
+        )
 
     @extend_schema(
         operation_id="claims_create",
@@ -95,9 +71,9 @@ class ClaimListView(APIView):
         responses={201: ClaimSerializer, **problems(413, 415)},
     )
     def post(self, request: Request) -> Response:
-        data = _valid(ClaimCreateInput, request.data)
+        data = body(ClaimCreateInput, request.data)
         claim = claim_create(
-            actor=_actor(request),
+            actor=actor(request),
             article_id=data["article"],
             quote=data["quote"],
             claimant=data["claimant"],
@@ -109,7 +85,7 @@ class ClaimListView(APIView):
 
 def _claim_response(request: Request, claim_id: int, *, status: int = 200, created: bool = False) -> Response:
     claim, data = _claim_data(request, claim_id)
-    headers = {"ETag": etag_for(claim_id, claim["version"])}
+    headers = {"ETag": claim_etag(claim_id, claim["version"], drafts_visible=drafts_visible(request))}
     if created:
         headers["Location"] = request.build_absolute_uri(reverse("claim-detail", args=[claim_id]))
     return Response(data, status=status, headers=headers)
@@ -117,12 +93,12 @@ def _claim_response(request: Request, claim_id: int, *, status: int = 200, creat
 
 def _claim_data(request: Request, claim_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The claim's row and its JSON as this viewer may see it, or 404."""
-    drafts_visible = _drafts_visible(request)
+    viewer_sees_drafts = drafts_visible(request)
     claim = claim_detail(claim_id=claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}.")
-    details = verdict_details(rows=[claim], drafts_visible=drafts_visible)
-    return claim, claims_json([claim], details, drafts_visible=drafts_visible)[0]
+    details = verdict_details(rows=[claim], drafts_visible=viewer_sees_drafts)
+    return claim, claims_json([claim], details, drafts_visible=viewer_sees_drafts)[0]
 
 
 class ClaimDetailView(APIView):
@@ -139,14 +115,14 @@ class ClaimDetailView(APIView):
         claim = claim_detail(claim_id=claim_id)
         if claim is None:
             raise NotFound(f"There is no claim {claim_id}.")
-        etag = etag_for(claim_id, claim["version"])
+        viewer_sees_drafts = drafts_visible(request)
+        etag = claim_etag(claim_id, claim["version"], drafts_visible=viewer_sees_drafts)
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None and none_match(if_none_match, claim_id, claim["version"]):
+        if if_none_match is not None and none_match(if_none_match, etag):
             return Response(status=http.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        drafts_visible = _drafts_visible(request)
-        details = verdict_details(rows=[claim], drafts_visible=drafts_visible)
+        details = verdict_details(rows=[claim], drafts_visible=viewer_sees_drafts)
         return Response(
-            claims_json([claim], details, drafts_visible=drafts_visible)[0], headers={"ETag": etag}
+            claims_json([claim], details, drafts_visible=viewer_sees_drafts)[0], headers={"ETag": etag}
         )
 
     @extend_schema(
@@ -156,9 +132,9 @@ class ClaimDetailView(APIView):
         responses={200: ClaimSerializer, **problems(404, 409, 412, 413, 415, 428)},
     )
     def patch(self, request: Request, claim_id: int) -> Response:
-        expected = _if_match(request, claim_id)
-        data = _valid(ClaimUpdateInput, request.data)
-        claim_update(actor=_actor(request), claim_id=claim_id, expected_versions=expected, **data)
+        expected = if_match(request, claim_id)
+        data = body(ClaimUpdateInput, request.data)
+        claim_update(actor=actor(request), claim_id=claim_id, expected_versions=expected, **data)
         return _claim_response(request, claim_id)
 
     @extend_schema(
@@ -167,8 +143,8 @@ class ClaimDetailView(APIView):
         responses={204: None, **problems(404, 409, 412, 428)},
     )
     def delete(self, request: Request, claim_id: int) -> Response:
-        expected = _if_match(request, claim_id)
-        claim_delete(actor=_actor(request), claim_id=claim_id, expected_versions=expected)
+        expected = if_match(request, claim_id)
+        claim_delete(actor=actor(request), claim_id=claim_id, expected_versions=expected)
         return Response(status=http.HTTP_204_NO_CONTENT)
 
 
@@ -181,17 +157,13 @@ class ClaimHistoryView(APIView):
         responses={200: paginated(ClaimEventSerializer), **problems(404)},
     )
     def get(self, request: Request, claim_id: int) -> Response:
-        params = _params(PageParams, request)
+        params = query_params(PageParams, request)
         if not claim_exists(claim_id=claim_id):
             raise NotFound(f"There is no claim {claim_id}.")
-        page = paginate(
-            claim_history(claim_id=claim_id),
-            request,
-            ordering=BY_ID,
-            page_size=params["page_size"],
-            cursor=params.get("cursor"),
+        page = claim_history_page(
+            claim_id=claim_id, page_size=params["page_size"], cursor=params.get("cursor")
         )
-        return _page_response(page, ClaimEventSerializer(page.rows, many=True).data)
+        return page_response(request, page, ClaimEventSerializer(page.rows, many=True).data)
 
 
 class ClaimEvidenceView(APIView):
@@ -202,8 +174,7 @@ class ClaimEvidenceView(APIView):
         responses={201: EvidenceSerializer, **problems(404, 412, 413, 415)},
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        data = _valid(EvidenceCreateInput, request.data)
-        header = request.headers.get("If-Match")
-        expected = versions_matching(header, claim_id) if header is not None else None
-        evidence = evidence_add(actor=_actor(request), claim_id=claim_id, expected_versions=expected, **data)
+        data = body(EvidenceCreateInput, request.data)
+        expected = if_match(request, claim_id, required=False)
+        evidence = evidence_add(actor=actor(request), claim_id=claim_id, expected_versions=expected, **data)
         return Response(EvidenceSerializer(evidence).data, status=http.HTTP_201_CREATED)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.postgres.search import SearchVectorField
-from django.db import connection
+from django.db import connections
 from django.db.models import BooleanField, Func, Q, QuerySet
 from django.db.models.expressions import Col, Expression
 
@@ -79,17 +79,17 @@ class Matches(Expression):
 
 
 def text_search(
-    queryset: QuerySet[Any], q: str, *, columns: dict[str, Q | None], stored: bool = False
+    queryset: QuerySet[Any], q: str, *, columns: dict[str, Q], stored: bool = False
 ) -> QuerySet[Any]:
-    """Rows where any of `columns` matches `q`. A column mapped to a Q only counts on rows that
-    also satisfy it (a claim's summary counts only where the viewer may see it). `stored`: the
+    """Rows where any of `columns` matches `q`, each column counting only on rows that satisfy its
+    Q (a claim's summary only where the viewer may see it; `Q()` for everywhere). `stored`: the
     table has generated `<column>_tsv` columns to match instead of computing the vectors."""
-    postgres = connection.vendor == "postgresql"
+    postgres = connections[queryset.db].vendor == "postgresql"
     match = Q()
     for name, only_where in columns.items():
         if postgres:
             hit = Q(Matches(StoredVector(name) if stored else TsVector(name), q))
         else:
             hit = Q(**{f"{name}__icontains": q})
-        match |= hit & only_where if only_where is not None else hit
+        match |= hit & only_where
     return queryset.filter(match)

@@ -1,0 +1,72 @@
+"""The one way to run hand-written SQL.
+
+Each statement runs on the database that Django's router picks for the model it reads or writes,
+exactly as the ORM's queries for that model would, so a read-replica router sends a request's
+raw reads where it sends its ORM reads. Lists of values are bound as one parameter
+(`any_of`), so a statement's text does not change with the length of a page and a prepared
+statement serves every page.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model
+from django.utils.dateparse import parse_datetime
+
+
+def reading(model: type[Model]) -> str:
+    """The alias of the database that reads of `model` go to."""
+    return router.db_for_read(model)
+
+
+def writing(model: type[Model]) -> str:
+    """The alias of the database that writes of `model` go to."""
+    return router.db_for_write(model)
+
+
+def fetch_all(using: str, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def fetch_one(using: str, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def vendor(using: str) -> str:
+    return connections[using].vendor
+
+
+def table(model: type[Model], using: str) -> str:
+    return connections[using].ops.quote_name(model._meta.db_table)
+
+
+def any_of(using: str, column: str, values: Sequence[int]) -> tuple[str, Any]:
+    """`column` is one of `values`: the SQL and its one parameter. PostgreSQL takes the list as an
+    array; SQLite, which has none, reads it from a JSON array."""
+    if vendor(using) == "postgresql":
+        return f"{column} = ANY(%s)", list(values)
+    return f"{column} IN (SELECT value FROM json_each(%s))", json.dumps(list(values))
+
+
+def instance(model: Any, using: str, **values: Any) -> Any:
+    """A model instance as the ORM would load it with only `values`; its other fields are deferred
+    (they load on access), so it can never be saved over the row with blanks."""
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(using, names, [values[name] for name in names])
+
+
+def aware(value: Any) -> datetime | None:
+    """A timestamp from a raw row: aware from PostgreSQL, naive UTC (or text) from SQLite."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
+    return parsed if parsed is None or parsed.tzinfo else parsed.replace(tzinfo=UTC)

@@ -1,0 +1,22 @@
+"""Who may see a claim's verdict: editors and admins always, everyone else once it is published.
+
+The one place this rule lives. Every surface that shows a verdict (the API's JSON, its filters and
+search, and whatever comes next) asks `verdict_visible` of a row, or filters with
+`visible_verdicts`.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from claims.models import ClaimStatus
+
+
+def verdict_visible(status: str, *, drafts_visible: bool) -> bool:
+    """Whether a claim in `status` shows its verdict (rating, summary, evidence, corrections)."""
+    return drafts_visible or status == ClaimStatus.PUBLISHED
+
+
+def visible_verdicts(*, drafts_visible: bool) -> Q:
+    """The claims whose verdicts a viewer may see, as a filter (empty, so everything, for editors)."""
+    return Q() if drafts_visible else Q(status=ClaimStatus.PUBLISHED)
