@@ -7,7 +7,6 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.validators import RegexValidator
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,8 +17,6 @@ from django.utils.text import Truncator
 from claims.admin.base import ServiceAdmin, ServiceForm, adopt_saved, unix_newlines
 from claims.admin.highlight import Span, claim_admin_url, highlight_claims
 from claims.models import (
-    ARTICLE_BODY_MAX,
-    LANGUAGE_TAG,
     Article,
     Claim,
 )
@@ -31,12 +28,9 @@ ARTICLE_METADATA = ("headline", "author", "outlet", "url", "published_at", "lang
 
 
 class ArticleForm(ServiceForm):
+    """The model's own validators check every field (ModelForm runs them), as the service does."""
+
     url = forms.URLField(label="URL", max_length=2000, required=False, assume_scheme="https")
-    language = forms.CharField(
-        max_length=35,
-        initial="en",
-        validators=[RegexValidator(LANGUAGE_TAG, "Use a BCP 47 tag such as en or pt-BR.")],
-    )
 
 
 class ArticleAddForm(ArticleForm):
@@ -51,12 +45,7 @@ class ArticleAddForm(ArticleForm):
         fields = (*ARTICLE_METADATA, "body")
 
     def clean_body(self) -> str:
-        body = unix_newlines(self.cleaned_data["body"])
-        if len(body) > ARTICLE_BODY_MAX:
-            raise forms.ValidationError(
-                f"The body may be at most {ARTICLE_BODY_MAX:,} characters; this one has {len(body):,}."
-            )
-        return body
+        return unix_newlines(self.cleaned_data["body"])
 
 
 class ArticleChangeForm(ArticleForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Length
 
@@ -43,3 +44,9 @@ class AppendOnlyModel(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError(f"{type(self).__name__} rows are append-only and cannot be deleted.")
+
+
+def not_blank(value: str) -> None:
+    """A text field's validator: some character other than white space."""
+    if not value.strip():
+        raise ValidationError("This may not be empty or only spaces.", code="blank")

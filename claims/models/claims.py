@@ -8,7 +8,7 @@ from django.db.models import F, Q
 
 from claims.anchoring.quotes import CONTEXT_CHARS
 from claims.models.articles import Article
-from claims.models.base import TimeStampedModel
+from claims.models.base import TimeStampedModel, not_blank
 
 SUMMARY_MAX = 10_000
 
@@ -50,7 +50,7 @@ class Claim(TimeStampedModel):
     # Up to 32 characters either side of the quote, so it can be found again if the text changes.
     prefix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
     suffix = models.CharField(max_length=CONTEXT_CHARS, blank=True)
-    claimant = models.CharField(max_length=200)
+    claimant = models.CharField(max_length=200, validators=[not_blank])
     status = models.CharField(max_length=16, choices=ClaimStatus.choices, default=ClaimStatus.PENDING)
     # NULL until a verdict exists; the contract serves it as null.
     rating = models.CharField(max_length=16, choices=Rating.choices, null=True, blank=True)  # noqa: DJ001
@@ -61,30 +61,58 @@ class Claim(TimeStampedModel):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=ClaimStatus.values), name="claims_claim_status_valid"
+                condition=Q(status__in=ClaimStatus.values),
+                name="claims_claim_status_valid",
+                violation_error_message="The status must be pending, in_review, published or not_checkable.",
             ),
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__in=Rating.values),
                 name="claims_claim_rating_valid",
+                violation_error_message="The rating must be one of the rating scale's values.",
             ),
-            models.CheckConstraint(condition=Q(start__gte=0), name="claims_claim_start_not_negative"),
-            models.CheckConstraint(condition=Q(start__lt=F("end")), name="claims_claim_start_before_end"),
             models.CheckConstraint(
-                condition=Q(quote__length=F("end") - F("start")), name="claims_claim_quote_fits_span"
+                condition=Q(start__gte=0),
+                name="claims_claim_start_not_negative",
+                violation_error_message="`start` may not be negative.",
             ),
-            models.CheckConstraint(condition=~Q(claimant=""), name="claims_claim_claimant_not_empty"),
             models.CheckConstraint(
-                condition=Q(summary__length__lte=SUMMARY_MAX), name="claims_claim_summary_max_length"
+                condition=Q(start__lt=F("end")),
+                name="claims_claim_start_before_end",
+                violation_error_message="`start` must be less than `end`.",
             ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="claims_claim_version_positive"),
+            models.CheckConstraint(
+                condition=Q(quote__length=F("end") - F("start")),
+                name="claims_claim_quote_fits_span",
+                violation_error_message="The quote must be exactly `end - start` characters long.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(claimant=""),
+                name="claims_claim_claimant_not_empty",
+                violation_error_message="The claimant may not be empty.",
+            ),
+            models.CheckConstraint(
+                condition=Q(summary__length__lte=SUMMARY_MAX),
+                name="claims_claim_summary_max_length",
+                violation_error_message="The summary is too long.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1),
+                name="claims_claim_version_positive",
+                violation_error_message="The version starts at 1.",
+            ),
             # A published verdict always has a rating and an explanation.
             models.CheckConstraint(
                 condition=~Q(status=ClaimStatus.PUBLISHED)
                 | (Q(rating__isnull=False) & ~Q(summary="") & Q(published_at__isnull=False)),
                 name="claims_claim_published_has_verdict",
+                violation_error_message="A published claim needs a rating, a summary and a publication time.",
             ),
             # One claim per span: anchoring the same words twice is a duplicate, not a new claim.
-            models.UniqueConstraint(fields=["article", "start", "end"], name="claims_claim_unique_span"),
+            models.UniqueConstraint(
+                fields=["article", "start", "end"],
+                name="claims_claim_unique_span",
+                violation_error_message="Another claim already anchors this quote at these offsets.",
+            ),
         ]
         indexes = [
             # GET /claims/?status=  (then keyset on id)
@@ -94,8 +122,8 @@ class Claim(TimeStampedModel):
             # GET /claims/?ordering=-updated_at  and  ?updated_after=  (keyset on updated_at, id)
             models.Index(fields=["updated_at", "id"], name="claims_claim_updated"),
             # GET /claims/?article=  is served by the unique span constraint's (article, ...) index.
-            # ?claimant= is a case-insensitive substring match: on PostgreSQL a trigram index
-            # would serve it; at this size a scan of the status/id order is cheaper to keep.
+            # ?claimant= (a case-insensitive substring) is served on PostgreSQL by the trigram
+            # index of migration 0002.
         ]
 
     def __str__(self) -> str:

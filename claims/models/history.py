@@ -34,9 +34,14 @@ class ClaimEvent(AppendOnlyModel):
             models.CheckConstraint(
                 condition=Q(action__in=EventAction.values),
                 name="claims_claimevent_action_valid",
+                violation_error_message="Unknown history action.",
             ),
             # One event per version of a claim: two writers can never both record version n.
-            models.UniqueConstraint(fields=["claim", "version"], name="claims_claimevent_one_per_version"),
+            models.UniqueConstraint(
+                fields=["claim", "version"],
+                name="claims_claimevent_one_per_version",
+                violation_error_message="The claim's history already has an event for this version.",
+            ),
         ]
         # GET /claims/{id}/history/ reads by claim in version order: the unique index above.
 
@@ -58,7 +63,11 @@ class Correction(AppendOnlyModel):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=~Q(note=""), name="claims_correction_note_not_empty"),
+            models.CheckConstraint(
+                condition=~Q(note=""),
+                name="claims_correction_note_not_empty",
+                violation_error_message="A correction needs a note saying why.",
+            ),
         ]
         # The claim's corrections are read by claim_id, in id order, through the FK index.
 

@@ -23,7 +23,11 @@ class ApiToken(models.Model):
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(digest__length=64), name="claims_apitoken_digest_sha256"),
+            models.CheckConstraint(
+                condition=Q(digest__length=64),
+                name="claims_apitoken_digest_sha256",
+                violation_error_message="A token's digest is a SHA-256 in hex.",
+            ),
         ]
         # Every API request looks its token up by prefix: the unique index on prefix.
 

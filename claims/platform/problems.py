@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from rest_framework import exceptions as drf
 from rest_framework.settings import api_settings
@@ -109,10 +109,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
     if isinstance(exc, (OperationalError, InterfaceError)):
         logger.warning("database unavailable: %s", exc)
         return database_unavailable()
-    if isinstance(exc, DatabaseError):
-        # Anything else from the database is a bug of ours, not the client's: let Django log it
-        # and answer 500 through handler500, without a traceback in the body.
-        return None
+    # Anything else is a bug of ours, not the client's: Django logs it and answers 500 through
+    # handler500, without a traceback in the body.
     return None
 
 

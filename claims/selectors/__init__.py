@@ -1,2 +1,3 @@
-"""Every read of the API. Each returns a queryset that fetches all its response needs in a constant
-number of queries, whatever the page size: one for the rows, one per prefetched relation."""
+"""Every read, one module per area. Each fetches all its response needs in a constant number of
+queries, whatever the page size: one for the rows, one per related list (and for a search, once a
+minute, the planner's estimate)."""

@@ -3,25 +3,26 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TypedDict
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from typing_extensions import Unpack
 
-from claims.models import (
-    ARTICLE_BODY_MAX,
-    LANGUAGE_TAG,
-    Article,
-)
+from claims.models import Article
+from claims.platform.db.updates import apply_changes
+from claims.platform.db.validation import validate_and_save
 from claims.platform.errors import NotFound, PreconditionFailed, ValidationFailed
 
 
-class _Unset:
-    def __repr__(self) -> str:
-        return "UNSET"
+class ArticleMetadata(TypedDict, total=False):
+    """An article's metadata, as a partial update sends it: only the fields to change."""
 
-
-UNSET: Any = _Unset()
-"""A field the caller did not send, as opposed to one sent as null."""
+    headline: str
+    author: str
+    outlet: str
+    url: str | None
+    published_at: datetime | None
+    language: str
 
 
 def article_create(
@@ -34,58 +35,21 @@ def article_create(
     published_at: datetime | None = None,
     language: str = "en",
 ) -> Article:
-    url = url or None
-    problems = {}
-    if not headline.strip():
-        problems["headline"] = ["The headline may not be empty."]
-    if len(body) > ARTICLE_BODY_MAX:
-        problems["body"] = [f"The body has {len(body)} characters; at most {ARTICLE_BODY_MAX} are allowed."]
-    if not body:
-        problems["body"] = ["The body may not be empty: claims are anchored in it."]
-    if not LANGUAGE_TAG.fullmatch(language):
-        problems["language"] = ["Use a BCP 47 language tag such as `en` or `pt-BR`."]
-    if problems:
-        raise ValidationFailed(problems)
     article = Article(
         headline=headline,
         body=body,
         author=author,
         outlet=outlet,
-        url=url,
+        url=url or None,
         published_at=published_at,
         language=language,
     )
-    try:
-        with transaction.atomic():
-            if url is not None:
-                existing = Article.objects.filter(url=url).values_list("id", flat=True).first()
-                if existing is not None:
-                    raise _duplicate_url(existing)
-            article.save()
-    except IntegrityError:
-        taken_by = Article.objects.filter(url=url).values_list("id", flat=True).first() if url else None
-        if taken_by is None:
-            raise
-        # Another request stored the same URL between our check and our insert.
-        raise _duplicate_url(taken_by) from None
+    validate_and_save(article, taken=lambda: _url_taken(article))
     return article
 
 
-def _duplicate_url(existing_id: int | None) -> ValidationFailed:
-    where = f" (article {existing_id})" if existing_id is not None else ""
-    return ValidationFailed({"url": [f"An article with this URL already exists{where}."]})
-
-
 def article_update(
-    *,
-    article_id: int,
-    expected_updated_at: datetime | None = None,
-    headline: str = UNSET,
-    author: str = UNSET,
-    outlet: str = UNSET,
-    url: str | None = UNSET,
-    published_at: datetime | None = UNSET,
-    language: str = UNSET,
+    *, article_id: int, expected_updated_at: datetime | None = None, **metadata: Unpack[ArticleMetadata]
 ) -> Article:
     """Change an article's metadata. There is no way to change its body: every claim's offsets
     point into it.
@@ -94,51 +58,32 @@ def article_update(
     version, so their last change stands in for one: if it is newer, someone else changed the
     article meanwhile, and nothing is written.
     """
-    if url is not UNSET:
-        url = url or None
-    if headline is not UNSET and not headline.strip():
-        raise ValidationFailed({"headline": ["The headline may not be empty."]})
-    wanted: dict[str, Any] = {
-        "headline": headline,
-        "author": author,
-        "outlet": outlet,
-        "url": url,
-        "published_at": published_at,
-        "language": language,
-    }
-    try:
-        with transaction.atomic():
-            article = Article.objects.select_for_update().defer("body").filter(pk=article_id).first()
-            if article is None:
-                raise NotFound(f"There is no article {article_id}.")
-            if expected_updated_at is not None and article.updated_at != expected_updated_at:
-                raise PreconditionFailed(
-                    f"The article has changed since you read it (last at {article.updated_at.isoformat()}). "
-                    "Read it again, then retry."
-                )
-            changed = [
-                field
-                for field, value in wanted.items()
-                if value is not UNSET and getattr(article, field) != value
-            ]
-            if not changed:
-                return article
-            if "url" in changed and url is not None:
-                others = Article.objects.filter(url=url).exclude(pk=article_id)
-                existing = others.values_list("id", flat=True).first()
-                if existing is not None:
-                    raise _duplicate_url(existing)
-            for field in changed:
-                setattr(article, field, wanted[field])
-            article.save(update_fields=[*changed, "updated_at"])
-    except IntegrityError:
-        taken_by = (
-            Article.objects.filter(url=url).exclude(pk=article_id).values_list("id", flat=True).first()
-            if url is not UNSET and url is not None
-            else None
+    if "url" in metadata:
+        metadata["url"] = metadata["url"] or None
+    with transaction.atomic():
+        article = Article.objects.select_for_update().defer("body").filter(pk=article_id).first()
+        if article is None:
+            raise NotFound(f"There is no article {article_id}.")
+        if expected_updated_at is not None and article.updated_at != expected_updated_at:
+            raise PreconditionFailed(
+                f"The article has changed since you read it (last at {article.updated_at.isoformat()}). "
+                "Read it again, then retry."
+            )
+        changes = apply_changes(article, metadata)
+        if not changes:
+            return article
+        validate_and_save(
+            article, taken=lambda: _url_taken(article), fields=changes, update_fields=[*changes, "updated_at"]
         )
-        if taken_by is None:
-            raise
-        # Another request stored the same URL between our check and our update.
-        raise _duplicate_url(taken_by) from None
     return article
+
+
+def _url_taken(article: Article) -> ValidationFailed | None:
+    """The problem to raise if another article already has this one's URL."""
+    if article.url is None:
+        return None
+    others = Article.objects.filter(url=article.url).exclude(pk=article.pk)
+    existing = others.values_list("id", flat=True).first()
+    if existing is None:
+        return None
+    return ValidationFailed({"url": [f"An article with this URL already exists (article {existing})."]})

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Final, cast
+from typing import Final, TypedDict, cast
 
 from django.contrib.auth.models import User
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
+from typing_extensions import Unpack
 
-from claims.anchoring.quotes import Anchor, anchor_quote
+from claims.anchoring.quotes import anchor_quote
 from claims.models import (
     Article,
     Claim,
@@ -16,8 +17,9 @@ from claims.models import (
     Correction,
     EventAction,
 )
+from claims.platform.db.updates import apply_changes
+from claims.platform.db.validation import full_clean, validate_and_save
 from claims.platform.errors import Conflict, InvalidTransition, ValidationFailed
-from claims.services.articles import UNSET
 from claims.services.versions import _lock, _record, _save_new_version
 
 S = ClaimStatus
@@ -31,6 +33,15 @@ TRANSITIONS: Final[dict[str, frozenset[str]]] = {
 }
 
 
+class ClaimChanges(TypedDict, total=False):
+    """What a claim update may change; only the keys the caller sent."""
+
+    status: str
+    rating: str | None
+    summary: str
+    claimant: str
+
+
 def claim_create(
     *,
     actor: User,
@@ -40,49 +51,49 @@ def claim_create(
     start: int | None = None,
     end: int | None = None,
 ) -> Claim:
-    try:
-        with transaction.atomic():
-            article = Article.objects.filter(pk=article_id).only("id", "body").first()
-            if article is None:
-                raise ValidationFailed({"article": [f"There is no article {article_id}."]})
-            anchor = anchor_quote(article.body, quote, start=start, end=end)
-            _refuse_duplicate_span(article_id, anchor)
-            claim = Claim.objects.create(
-                article=article,
-                quote=quote,
-                start=anchor.start,
-                end=anchor.end,
-                prefix=anchor.prefix,
-                suffix=anchor.suffix,
-                claimant=claimant,
-            )
-            _record(
-                claim,
-                actor,
-                EventAction.CREATED,
-                {
-                    "quote": [None, quote],
-                    "start": [None, anchor.start],
-                    "end": [None, anchor.end],
-                    "claimant": [None, claimant],
-                    "status": [None, claim.status],
-                },
-            )
-    except IntegrityError:
-        # A concurrent request anchored the same span after our check.
-        _refuse_duplicate_span(article_id, anchor)
-        raise
+    with transaction.atomic():
+        article = Article.objects.filter(pk=article_id).only("id", "body").first()
+        if article is None:
+            raise ValidationFailed({"article": [f"There is no article {article_id}."]})
+        anchor = anchor_quote(article.body, quote, start=start, end=end)
+        claim = Claim(
+            article=article,
+            quote=quote,
+            start=anchor.start,
+            end=anchor.end,
+            prefix=anchor.prefix,
+            suffix=anchor.suffix,
+            claimant=claimant,
+        )
+        # The anchor placed the quote within every constraint on its span; the database checks
+        # them again on save.
+        validate_and_save(claim, taken=lambda: _span_taken(claim), fields=["claimant"], constraints=False)
+        _record(
+            claim,
+            actor,
+            EventAction.CREATED,
+            {
+                "quote": [None, quote],
+                "start": [None, anchor.start],
+                "end": [None, anchor.end],
+                "claimant": [None, claimant],
+                "status": [None, claim.status],
+            },
+        )
     return claim
 
 
-def _refuse_duplicate_span(article_id: int, anchor: Anchor) -> None:
+def _span_taken(claim: Claim) -> ValidationFailed | None:
+    """The problem to raise if another claim already anchors the same span."""
     existing = (
-        Claim.objects.filter(article_id=article_id, start=anchor.start, end=anchor.end)
+        Claim.objects.filter(article_id=claim.article_id, start=claim.start, end=claim.end)
+        .exclude(pk=claim.pk)
         .values_list("id", flat=True)
         .first()
     )
-    if existing is not None:
-        raise ValidationFailed({"quote": [f"Claim {existing} already anchors this quote at these offsets."]})
+    if existing is None:
+        return None
+    return ValidationFailed({"quote": [f"Claim {existing} already anchors this quote at these offsets."]})
 
 
 def claim_update(
@@ -90,11 +101,8 @@ def claim_update(
     actor: User,
     claim_id: int,
     expected_versions: frozenset[int] | None,
-    status: str = UNSET,
-    rating: str | None = UNSET,
-    summary: str = UNSET,
-    claimant: str = UNSET,
     note: str = "",
+    **wanted: Unpack[ClaimChanges],
 ) -> Claim:
     """Change a claim's verdict, status or claimant, following the workflow.
 
@@ -104,17 +112,12 @@ def claim_update(
     """
     with transaction.atomic():
         claim = _lock(claim_id, expected_versions)
-        wanted = {"status": status, "rating": rating, "summary": summary, "claimant": claimant}
-        changes = {
-            field: [getattr(claim, field), value]
-            for field, value in wanted.items()
-            if value is not UNSET and getattr(claim, field) != value
-        }
+        current = claim.status
+        changes = apply_changes(claim, wanted)
         if not changes:
             return claim
 
-        current = claim.status
-        target = changes["status"][1] if "status" in changes else current
+        target = claim.status
         if target != current and target not in TRANSITIONS[current]:
             raise InvalidTransition(current, target, TRANSITIONS[current])
         verdict_changed = "rating" in changes or "summary" in changes
@@ -122,9 +125,6 @@ def claim_update(
         if current == S.PUBLISHED and (target == S.IN_REVIEW or correcting) and not note.strip():
             what = "Correcting a published verdict" if correcting else "Withdrawing a published verdict"
             raise ValidationFailed({"note": [f"{what} needs a `note` saying why."]})
-
-        for field, (_, new) in changes.items():
-            setattr(claim, field, new)
         if target == S.PUBLISHED:
             missing = {}
             if not claim.rating:
@@ -133,6 +133,9 @@ def claim_update(
                 missing["summary"] = ["A published claim needs a non-empty summary."]
             if missing:
                 raise ValidationFailed(missing)
+        # The changed fields' own rules (lengths, choices, a claimant that is not blank); the
+        # workflow's rules above are the constraints that span fields.
+        full_clean(claim, fields=changes, constraints=False)
         if target != current:
             claim.published_at = timezone.now() if target == S.PUBLISHED else None
 

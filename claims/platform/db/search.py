@@ -55,7 +55,8 @@ class StoredVector(Expression):
 
 class Matches(Expression):
     """`vector @@ websearch_to_tsquery('english', q)`, as one expression: a filter built from it
-    compiles in a third of the time of the same condition as a lookup on an alias (bench/)."""
+    compiles in a fraction of the time of the same condition as a lookup on an alias
+    (docs/PERFORMANCE.md)."""
 
     output_field = BooleanField()
 

@@ -4,8 +4,8 @@ On PostgreSQL a statement that repeats on a connection is prepared at its fifth 
 (project/settings.py), and after five more PostgreSQL keeps one generic plan for it if that plan
 looks no dearer than those it made for each run's values (`plan_cache_mode = auto`). That is right
 for what every request sends, whose best plan is the same whatever the values: the token check, a
-claim by id, a page's evidence and corrections. Planning those on every run cost 0.05 to 0.3 ms
-each (docs/PERFORMANCE.md).
+claim by id, a page's evidence and corrections; planning those on every run cost time measured
+in docs/PERFORMANCE.md.
 
 It is wrong for a filtered list. A plan made once for `quote_tsv @@ $1` or `claimant LIKE $1`,
 blind to the value, walks a million rows for a rare term or sorts half the table for a common one.

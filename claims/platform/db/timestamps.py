@@ -2,7 +2,7 @@
 
 Django loads every `timestamptz` through a Python subclass of psycopg's pure-Python loader, so
 that it can pin the result's time zone. A page of 50 claims carries about 150 timestamps, and
-parsing them was the largest part of a list request spent in Python (bench/profile_list.py).
+parsing them was the largest part of a list request spent in Python (docs/PERFORMANCE.md).
 When the session's time zone is UTC, which Django sets for this project (TIME_ZONE = "UTC",
 USE_TZ), psycopg's compiled loader gives the very same values (aware, `datetime.timezone.utc`),
 so each new connection gets a loader that hands the work to it.
