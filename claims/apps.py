@@ -7,13 +7,17 @@ class ClaimsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from corsheaders.signals import check_request_enabled
         from django.db.backends.signals import connection_created
 
+        from claims.platform.cors import public_paths_for_any_origin
         from claims.platform.db.timestamps import use_compiled_loader
-        from claims.platform.ratelimit import AddressRateThrottle, TokenRateThrottle
+        from claims.platform.ratelimit import AddressRateThrottle, LoginRateThrottle, TokenRateThrottle
 
+        check_request_enabled.connect(public_paths_for_any_origin, dispatch_uid="claims.platform.cors")
         connection_created.connect(use_compiled_loader, dispatch_uid="claims.platform.db.timestamps")
 
         # A malformed rate stops the process at start-up, like every other bad setting.
         TokenRateThrottle()
         AddressRateThrottle()
+        LoginRateThrottle()

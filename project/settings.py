@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -63,8 +64,14 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every answer (a 413, a 429, a 304) carries the CORS headers a browser needs
+    # to read it, and a preflight is answered before anything asks for a token.
+    "corsheaders.middleware.CorsMiddleware",
     "claims.platform.middleware.RequestLimitsMiddleware",
+    "claims.platform.middleware.TrailingSlashMiddleware",
     "claims.platform.middleware.AddressRateLimitMiddleware",
+    "claims.platform.middleware.CachingHeadersMiddleware",
+    "claims.platform.middleware.LoginRateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -170,16 +177,38 @@ STATIC_ROOT: Path | None = BASE_DIR / "staticfiles"
 # Messages (the admin shows a new token's plaintext once) live in the session, not in a cookie.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
-# The contract's request limit: bodies over 1 MiB are refused with 413 (claims.platform.middleware), and
-# Django's own limit is the same, for bodies that arrive without a Content-Length.
-MAX_REQUEST_BODY_BYTES = 1024 * 1024
+# The contract's request limit: bodies over 2 MiB are refused with 413
+# (claims.platform.middleware), so the longest article body fits even with every character
+# JSON-escaped; Django's own limit is the same.
+MAX_REQUEST_BODY_BYTES = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+
+# A path without its trailing slash is served as the path with it (TrailingSlashMiddleware):
+# never redirected, so no client loses a write by following a redirect.
+APPEND_SLASH = False
+
+# CORS: browsers on the listed origins may read the API (comma-separated, e.g.
+# https://partner.example). `*` lets any origin read the public, token-free endpoints only
+# (claims/platform/cors.py); the token holders' API needs its origins listed.
+CORS_ALLOWED_ORIGINS_SETTING = env_list("CORS_ALLOWED_ORIGINS", "")
+CORS_ALLOWED_ORIGINS = [origin for origin in CORS_ALLOWED_ORIGINS_SETTING if origin != "*"]
+CORS_PUBLIC_ANY_ORIGIN = "*" in CORS_ALLOWED_ORIGINS_SETTING
+CORS_URLS_REGEX = r"^/(api|v1alpha1|articles|claims)(/|$)"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "if-match", "if-none-match")
+CORS_EXPOSE_HEADERS = (
+    "etag", "location", "retry-after", "link", "www-authenticate",
+    "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset",
+)  # fmt: skip
+CORS_PREFLIGHT_MAX_AGE = 3600
 
 # Rate limits: "<count>/<second|minute|hour>" or "off". Counted in the database unless REDIS_URL
 # is set (claims.platform.ratelimit); behind proxies, say how many so the client address is found.
 RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "1200/minute")
 RATE_LIMIT_ADDRESS = os.environ.get("RATE_LIMIT_ADDRESS", "2400/minute")
 RATE_LIMIT_PROXY_COUNT = env_int("RATE_LIMIT_PROXY_COUNT", 0)
+# Admin login attempts, per address and per username.
+RATE_LIMIT_LOGIN = os.environ.get("RATE_LIMIT_LOGIN", "10/minute")
+LOGIN_RATE_LIMITED_PATH = "/admin/login/"
 REDIS_URL = os.environ.get("REDIS_URL") or None
 
 # Tokens expire; `create_token --days N` overrides this per token.
@@ -194,6 +223,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "claims.platform.problems.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["claims.platform.ratelimit.TokenRateThrottle"],
     "UNAUTHENTICATED_USER": None,
+    # `?format=` is not a parameter of this API: unknown parameters are ignored, so it is too.
+    "URL_FORMAT_OVERRIDE": None,
 }
 
 SPECTACULAR_SETTINGS = {

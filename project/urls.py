@@ -1,13 +1,22 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from claims.platform.health import healthz, readyz
+from claims.platform.negotiation import FormatParameterNegotiation
+
+# The public documents may be kept by shared caches for a few minutes.
+public = cache_control(public=True, max_age=300)
 
 urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path(
+        "api/schema/",
+        public(SpectacularAPIView.as_view(content_negotiation_class=FormatParameterNegotiation)),
+        name="schema",
+    ),
+    path("api/docs/", public(SpectacularSwaggerView.as_view(url_name="schema")), name="docs"),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -424,8 +424,6 @@ READ_ONLY = {
     "quote": "Critics say",
     "start": 0,
     "end": 11,
-    "prefix": "injected",
-    "suffix": "injected",
     "published_at": "2000-01-01T00:00:00Z",
     "created_at": "2000-01-01T00:00:00Z",
     "updated_at": "2000-01-01T00:00:00Z",

@@ -28,8 +28,8 @@ def test_a_method_the_resource_does_not_have_is_405(alice, method, path):
     assert "GET" in response["Allow"]
 
 
-def test_a_body_over_one_mebibyte_is_413_before_it_is_read(alice):
-    payload = json.dumps({"headline": "Big", "body": "x" * (1024 * 1024)})
+def test_a_body_over_two_mebibytes_is_413_before_it_is_read(alice):
+    payload = json.dumps({"headline": "Big", "body": "x" * (2 * 1024 * 1024)})
     response = alice.generic("POST", ARTICLES, payload, content_type="application/json")
     assert_problem(response, 413)
     assert not Article.objects.exists()
@@ -37,7 +37,7 @@ def test_a_body_over_one_mebibyte_is_413_before_it_is_read(alice):
 
 def test_a_body_of_exactly_the_limit_is_read(alice):
     payload = json.dumps({"headline": "Big", "body": "x"})
-    payload += " " * (1024 * 1024 - len(payload))
+    payload += " " * (2 * 1024 * 1024 - len(payload))
     response = alice.generic("POST", ARTICLES, payload, content_type="application/json")
     assert response.status_code == 201, response.content
 

@@ -22,27 +22,6 @@ from claims.selectors.visibility import verdict_visible
 # --- query parameters -------------------------------------------------------------------------
 
 
-class Present(serializers.Field):
-    """A query parameter for which `?name=` (empty) is malformed, a 400, not "not given"."""
-
-    def get_value(self, dictionary: Any) -> Any:
-        if dictionary.get(self.field_name) == "":
-            return ""
-        return super().get_value(dictionary)
-
-
-class PresentIntegerField(Present, serializers.IntegerField):
-    pass
-
-
-class PresentChoiceField(Present, serializers.ChoiceField):
-    pass
-
-
-class PresentDateTimeField(Present, serializers.DateTimeField):
-    pass
-
-
 class SentLength(serializers.CharField):
     """Text whose `max_length` counts what was sent, as the schema says, not what is left once
     trimmed: 201 characters with a trailing space are too many for a limit of 200."""
@@ -61,7 +40,7 @@ class SearchText(SentLength):
 
 
 class PageParams(serializers.Serializer):
-    page_size = PresentIntegerField(
+    page_size = serializers.IntegerField(
         required=False,
         min_value=1,
         max_value=MAX_PAGE_SIZE,
@@ -83,9 +62,9 @@ class ArticleListParams(PageParams):
 
 
 class ClaimListParams(PageParams):
-    article = PresentIntegerField(required=False, min_value=1, max_value=MAX_ID)
-    status = PresentChoiceField(required=False, choices=ClaimStatus.choices)
-    rating = PresentChoiceField(
+    article = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = serializers.ChoiceField(required=False, choices=ClaimStatus.choices)
+    rating = serializers.ChoiceField(
         required=False,
         choices=Rating.choices,
         help_text="For clients, matches published verdicts only.",
@@ -95,10 +74,10 @@ class ClaimListParams(PageParams):
         max_length=500,
         help_text="Full text over quote and summary (for clients, published summaries only).",
     )
-    updated_after = PresentDateTimeField(
+    updated_after = serializers.DateTimeField(
         required=False, help_text="RFC 3339 timestamp; claims changed strictly after it."
     )
-    ordering = PresentChoiceField(
+    ordering = serializers.ChoiceField(
         required=False,
         choices=[BY_ID.name, BY_RECENT_UPDATE.name],
         default=BY_ID.name,

@@ -12,7 +12,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections
@@ -72,15 +72,21 @@ def _encode_value(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
+# Ids are positive 64-bit integers (BigAutoField); a cursor naming another is forged.
+MAX_ID = 2**63 - 1
+
+
 def _decode_value(field: str, value: Any) -> Any:
     if field == "id":
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
             return value
         raise ValueError
     parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
+    if parsed is None or parsed.tzinfo is None:
         raise ValueError
-    return parsed
+    # In UTC, as the database compares it; an offset that pushes it out of the years datetime
+    # can hold (0001-01-01T00:00:00+05:00) raises OverflowError here, the client's 400.
+    return parsed.astimezone(UTC)
 
 
 def encode_cursor(ordering: Ordering, key: list[Any], *, reverse: bool) -> str:
@@ -105,7 +111,7 @@ def decode_cursor(token: str, ordering: Ordering) -> tuple[list[Any], bool]:
         if not isinstance(key, list) or len(key) != len(ordering.fields) or not isinstance(reverse, bool):
             raise problem
         return [_decode_value(f, v) for f, v in zip(ordering.fields, key, strict=True)], reverse
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, TypeError, KeyError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise problem from None
 
 

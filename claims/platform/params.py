@@ -9,25 +9,46 @@ ones `is_valid` would raise; request bodies still go through `is_valid`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from rest_framework.request import Request
 from rest_framework.serializers import Serializer
 
+from claims.platform.errors import ValidationFailed
+
 _serializers = threading.local()
 
 
 def query_params(serializer_class: type[Serializer], request: Request) -> dict[str, Any]:
-    """The request's query parameters, validated by `serializer_class` (a 400 if they are not)."""
+    """The request's query parameters, validated by `serializer_class` (a 400 if they are not).
+
+    The rules, the same for every parameter: an unknown one is ignored; an empty one (`?status=`)
+    is not given; one given twice (`?status=a&status=b`) is a 400, since taking either value
+    would silently drop the other."""
     known: dict[type[Serializer], Serializer] = _serializers.__dict__.setdefault("by_class", {})
     serializer = known.get(serializer_class)
     if serializer is None:
         serializer = known[serializer_class] = serializer_class()
-    return dict(serializer.run_validation(request.query_params))
+    given = request.query_params
+    repeated = {
+        name: [f"Give `{name}` once; it was given {len(values)} times."]
+        for name in serializer.fields.keys()
+        if len(values := given.getlist(name)) > 1
+    }
+    if repeated:
+        raise ValidationFailed(repeated)
+    return dict(serializer.run_validation(given))
 
 
-def body(serializer_class: type[Serializer], data: Any) -> dict[str, Any]:
-    """A request body, validated by `serializer_class` (a 400 if it is not)."""
+def body(serializer_class: type[Serializer], data: Any, *, read_only: Iterable[str] = ()) -> dict[str, Any]:
+    """A request body, validated by `serializer_class` (a 400 if it is not). A field the
+    resource does not have at all (`"stauts"`) is a 400 naming it; the resource's `read_only`
+    fields are accepted and ignored, never written."""
     serializer = serializer_class(data=data)
+    if isinstance(data, Mapping):
+        unknown = sorted(set(data) - set(serializer.fields) - set(read_only))
+        if unknown:
+            raise ValidationFailed({name: [f"There is no field `{name}` here."] for name in unknown})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -48,9 +49,9 @@ def problem_response(
     if errors is not None:
         body["errors"] = dict(errors)
     body.update(extra)
-    response = HttpResponse(
-        json.dumps(body, ensure_ascii=False), status=status, content_type=PROBLEM_CONTENT_TYPE
-    )
+    # ASCII escapes: a message may quote the client's input, and a lone surrogate in it
+    # (`"\ud800"`) has no UTF-8 encoding.
+    response = HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -115,7 +116,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> HttpRespons
 
 
 def request_too_large() -> HttpResponse:
-    return problem_response(413, "The request body is larger than the 1 MiB limit.")
+    limit = settings.MAX_REQUEST_BODY_BYTES // (1024 * 1024)
+    return problem_response(413, f"The request body is larger than the {limit} MiB limit.")
 
 
 def database_unavailable() -> HttpResponse:

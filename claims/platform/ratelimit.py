@@ -33,6 +33,8 @@ from claims.platform.db import raw
 logger = logging.getLogger(__name__)
 
 OFF = {"off", "none", ""}
+# Where a request keeps its throttles' verdicts, for the response's RateLimit-* headers.
+VERDICTS = "_claims_rate_limit_verdicts"
 # How long a counter store that failed is left alone before it is asked again.
 STORE_RETRY_SECONDS = 30
 
@@ -197,10 +199,18 @@ class StoreRateThrottle(SimpleRateThrottle):
         if key is None:
             return True
         self.verdict = count(key, self.num_requests, self.duration)
+        # DRF's Request wraps Django's; the verdicts live on Django's, which the middleware sees.
+        django_request = getattr(request, "_request", request)
+        setattr(django_request, VERDICTS, [*verdicts_of(django_request), self.verdict])
         return self.verdict.allowed
 
     def wait(self) -> float | None:
         return self.verdict.retry_after if self.verdict else None
+
+
+def verdicts_of(request: Any) -> list[Verdict]:
+    """The verdicts of the throttles that counted this request so far."""
+    return list(getattr(request, VERDICTS, []))
 
 
 class TokenRateThrottle(StoreRateThrottle):
@@ -220,3 +230,16 @@ class AddressRateThrottle(StoreRateThrottle):
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         return f"addr:{client_address(request.META)}"
+
+
+class LoginRateThrottle(StoreRateThrottle):
+    """A quota of login attempts (RATE_LIMIT_LOGIN) per key: an address, or a username."""
+
+    rate_setting = "RATE_LIMIT_LOGIN"
+
+    def __init__(self, key: str = "", rate: str | None = None) -> None:
+        super().__init__(rate)
+        self.key = key
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return self.key or None

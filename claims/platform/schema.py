@@ -14,9 +14,8 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
+from claims.platform.pagination import MAX_ID
 from claims.platform.problems import PROBLEM_CONTENT_TYPE
-
-MAX_ID = 2**63 - 1
 
 
 class ProblemSerializer(serializers.Serializer):
@@ -67,6 +66,15 @@ def problems(*codes: int) -> dict[int, OpenApiResponse]:
     return {
         code: OpenApiResponse(ProblemSerializer, description=DESCRIPTIONS[code])
         for code in sorted({*EVERY_OPERATION, *codes})
+    }
+
+
+def public_problems() -> dict[int, OpenApiResponse]:
+    """The problem responses of a public, token-free operation: a malformed request, an Accept
+    header that JSON does not satisfy, the address's rate limit, the database down."""
+    return {
+        code: OpenApiResponse(ProblemSerializer, description=DESCRIPTIONS[code])
+        for code in (400, 406, 429, 503)
     }
 
 

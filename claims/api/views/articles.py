@@ -27,6 +27,9 @@ from claims.platform.schema import (
 from claims.selectors.articles import article_detail, article_page
 from claims.services.articles import article_create
 
+# What an article's JSON shows: sent back in a body, these are ignored, not refused.
+ARTICLE_FIELDS = frozenset(ArticleDetailSerializer().fields)
+
 
 class ArticleListView(APIView):
     @extend_schema(
@@ -52,7 +55,7 @@ class ArticleListView(APIView):
         responses={201: ArticleDetailSerializer, **problems(413, 415)},
     )
     def post(self, request: Request) -> Response:
-        article = article_create(**body(ArticleCreateInput, request.data))
+        article = article_create(**body(ArticleCreateInput, request.data, read_only=ARTICLE_FIELDS))
         article.claim_count = 0  # type: ignore[attr-defined]
         location = reverse("article-detail", args=[article.pk])
         return Response(

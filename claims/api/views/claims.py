@@ -43,6 +43,10 @@ from claims.selectors.history import claim_history_page
 from claims.services.claims import claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
 
+# What a claim's JSON shows: sent back in a body, these are ignored, not refused.
+CLAIM_FIELDS = frozenset(ClaimSerializer().fields)
+EVIDENCE_FIELDS = frozenset(EvidenceSerializer().fields)
+
 
 class ClaimListView(APIView):
     @extend_schema(
@@ -71,7 +75,7 @@ class ClaimListView(APIView):
         responses={201: ClaimSerializer, **problems(413, 415)},
     )
     def post(self, request: Request) -> Response:
-        data = body(ClaimCreateInput, request.data)
+        data = body(ClaimCreateInput, request.data, read_only=CLAIM_FIELDS)
         claim = claim_create(
             actor=actor(request),
             article_id=data["article"],
@@ -133,7 +137,7 @@ class ClaimDetailView(APIView):
     )
     def patch(self, request: Request, claim_id: int) -> Response:
         expected = if_match(request, claim_id)
-        data = body(ClaimUpdateInput, request.data)
+        data = body(ClaimUpdateInput, request.data, read_only=CLAIM_FIELDS)
         claim_update(actor=actor(request), claim_id=claim_id, expected_versions=expected, **data)
         return _claim_response(request, claim_id)
 
@@ -169,12 +173,16 @@ class ClaimHistoryView(APIView):
 class ClaimEvidenceView(APIView):
     @extend_schema(
         operation_id="claims_evidence_create",
-        parameters=[path_id("claim_id", "claim"), IF_MATCH_OPTIONAL],
+        parameters=[path_id("claim_id", "claim"), IF_MATCH_OPTIONAL, etag_header(201)],
         request=EvidenceCreateInput,
         responses={201: EvidenceSerializer, **problems(404, 412, 413, 415)},
     )
     def post(self, request: Request, claim_id: int) -> Response:
-        data = body(EvidenceCreateInput, request.data)
+        data = body(EvidenceCreateInput, request.data, read_only=EVIDENCE_FIELDS)
         expected = if_match(request, claim_id, required=False)
         evidence = evidence_add(actor=actor(request), claim_id=claim_id, expected_versions=expected, **data)
-        return Response(EvidenceSerializer(evidence).data, status=http.HTTP_201_CREATED)
+        # The claim's new tag, so the next PATCH needs no GET first.
+        etag = claim_etag(claim_id, evidence.claim.version, drafts_visible=drafts_visible(request))
+        return Response(
+            EvidenceSerializer(evidence).data, status=http.HTTP_201_CREATED, headers={"ETag": etag}
+        )
