@@ -61,7 +61,7 @@ def root(db: Any) -> APIClient:
 
 @pytest.fixture
 def anonymous() -> APIClient:
-    return APIClient()
+    return client_with(None)
 
 
 @pytest.fixture

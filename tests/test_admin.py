@@ -25,12 +25,12 @@ from claims.models import ApiToken, Article, Claim, ClaimEvent, Correction, Evid
 from claims.services.articles import article_create, article_update
 from claims.services.claims import claim_create, claim_update
 from claims.services.evidence import evidence_add
-from tests.conftest import client_with, make_token
+from tests.helpers import CLAIMS, claim_url, client_with, make_token
 
 ADMIN = "/admin/"
-ARTICLES = "/admin/claims/article/"
-CLAIMS = "/admin/claims/claim/"
-EVENTS = "/admin/claims/claimevent/"
+ADMIN_ARTICLES = "/admin/claims/article/"
+ADMIN_CLAIMS = "/admin/claims/claim/"
+ADMIN_EVENTS = "/admin/claims/claimevent/"
 TOKENS = "/admin/claims/apitoken/"
 
 REPORT = "unemployment fell to 4.2% in March"
@@ -59,7 +59,7 @@ def root_user(root: Any) -> Any:
 
 
 def claim_page(claim: Claim | int) -> str:
-    return f"{CLAIMS}{claim if isinstance(claim, int) else claim.pk}/change/"
+    return f"{ADMIN_CLAIMS}{claim if isinstance(claim, int) else claim.pk}/change/"
 
 
 def shown(response: Any) -> list[Any]:
@@ -119,14 +119,14 @@ def snapshot(claim_id: int) -> dict[str, Any]:
 
 
 def history_via_api(token: str, claim: Claim) -> list[dict[str, Any]]:
-    response = client_with(token).get(f"/api/v1/claims/{claim.pk}/history/")
+    response = client_with(token).get(f"{claim_url(claim)}history/")
     assert response.status_code == 200, response.content
     return response.json()["results"]
 
 
 def action(browser: Client, name: str, claims: list[Claim], **extra: str) -> Any:
     return browser.post(
-        CLAIMS, {"action": name, "_selected_action": [c.pk for c in claims], "index": "0", **extra}
+        ADMIN_CLAIMS, {"action": name, "_selected_action": [c.pk for c in claims], "index": "0", **extra}
     )
 
 
@@ -161,7 +161,7 @@ def test_an_editor_made_by_token_create_can_open_the_desk(desk):
 def test_a_client_cannot_use_the_admin(bob_token):
     bob = get_user_model().objects.get(username="bob")
     browser = browser_for(bob)
-    for url in (ADMIN, CLAIMS, ARTICLES):
+    for url in (ADMIN, ADMIN_CLAIMS, ADMIN_ARTICLES):
         response = browser.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith("/admin/login/")
@@ -177,12 +177,12 @@ def test_a_client_cannot_log_in_to_the_admin_with_a_password(bob_token):
     )
     assert response.status_code == 200  # the login form again
     assert "staff account" in response.content.decode()
-    assert browser.get(CLAIMS).status_code == 302
+    assert browser.get(ADMIN_CLAIMS).status_code == 302
 
 
 def test_an_editor_demoted_to_client_is_out_of_the_admin(desk, alice_user):
     token_create(username="alice", role="client", days=1)
-    assert desk.get(CLAIMS).status_code == 302
+    assert desk.get(ADMIN_CLAIMS).status_code == 302
 
 
 # --- lists -----------------------------------------------------------------------------------
@@ -192,11 +192,11 @@ def test_the_article_list_counts_claims_and_searches_headlines(desk, article, ma
     make_claim(REPORT)
     make_claim(CRITICS, claimant="Critics")
     article_create(headline="Housing costs", body="Rents rose.")
-    assert {(a.headline, a.claim_count) for a in shown(desk.get(ARTICLES))} == {
+    assert {(a.headline, a.claim_count) for a in shown(desk.get(ADMIN_ARTICLES))} == {
         ("Jobs figures", 2),
         ("Housing costs", 0),
     }
-    assert [a.headline for a in shown(desk.get(ARTICLES, {"q": "housing"}))] == ["Housing costs"]
+    assert [a.headline for a in shown(desk.get(ADMIN_ARTICLES, {"q": "housing"}))] == ["Housing costs"]
 
 
 def test_the_claim_list_filters_by_status_rating_article_and_claimant(desk, make_claim):
@@ -207,7 +207,7 @@ def test_the_claim_list_filters_by_status_rating_article_and_claimant(desk, make
     prices = make_claim("Prices fell", target=other, claimant="The minister")
 
     def ids(**params: str) -> set[int]:
-        return {c.pk for c in shown(desk.get(CLAIMS, params))}
+        return {c.pk for c in shown(desk.get(ADMIN_CLAIMS, params))}
 
     assert ids() == {report.pk, critics.pk, april.pk, prices.pk}
     assert ids(status__exact="pending") == {april.pk, prices.pk}
@@ -220,7 +220,7 @@ def test_the_claim_list_filters_by_status_rating_article_and_claimant(desk, make
 
 def test_a_malformed_article_filter_is_not_a_server_error(desk, make_claim):
     make_claim()
-    response = desk.get(CLAIMS, {"article": "abc"})
+    response = desk.get(ADMIN_CLAIMS, {"article": "abc"})
     assert response.status_code == 302
     assert "e=1" in response["Location"]
 
@@ -228,9 +228,9 @@ def test_a_malformed_article_filter_is_not_a_server_error(desk, make_claim):
 def test_the_claim_list_searches_quotes(desk, make_claim):
     report = make_claim(REPORT)
     make_claim(CRITICS, claimant="Critics")
-    found = shown(desk.get(CLAIMS, {"q": "4.2%"}))
+    found = shown(desk.get(ADMIN_CLAIMS, {"q": "4.2%"}))
     assert [c.pk for c in found] == [report.pk]
-    assert [c.pk for c in shown(desk.get(CLAIMS, {"q": "nothing like this"}))] == []
+    assert [c.pk for c in shown(desk.get(ADMIN_CLAIMS, {"q": "nothing like this"}))] == []
 
 
 def test_a_search_of_the_claim_list_is_planned_for_its_own_term(desk, make_claim):
@@ -240,7 +240,7 @@ def test_a_search_of_the_claim_list_is_planned_for_its_own_term(desk, make_claim
     make_claim(REPORT)
     for _ in range(4):
         for term in ("4.2%", "Critics"):
-            assert desk.get(CLAIMS, {"q": term}).status_code == 200
+            assert desk.get(ADMIN_CLAIMS, {"q": term}).status_code == 200
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
@@ -256,12 +256,12 @@ def test_lists_cost_the_same_number_of_queries_whatever_their_length(desk, artic
             assert desk.get(url).status_code == 200
         return len(captured.captured_queries)
 
-    before = {url: queries(url) for url in (CLAIMS, ARTICLES, EVENTS)}
+    before = {url: queries(url) for url in (ADMIN_CLAIMS, ADMIN_ARTICLES, ADMIN_EVENTS)}
     make_claim(CRITICS, claimant="Critics", status="in_review")
     make_claim(APRIL, status="published")
     other = article_create(headline="Other", body="Prices fell. Wages rose.")
     make_claim("Prices fell", target=other)
-    after = {url: queries(url) for url in (CLAIMS, ARTICLES, EVENTS)}
+    after = {url: queries(url) for url in (ADMIN_CLAIMS, ADMIN_ARTICLES, ADMIN_EVENTS)}
     assert after == before
 
 
@@ -275,7 +275,7 @@ def test_the_article_page_highlights_each_claim_in_the_escaped_body(desk, alice_
     claim = claim_create(
         actor=alice_user, article_id=article.pk, quote="the rate is 5% & rising", claimant="Bo"
     )
-    response = desk.get(f"{ARTICLES}{article.pk}/change/")
+    response = desk.get(f"{ADMIN_ARTICLES}{article.pk}/change/")
     html = response.content.decode()
     assert response.status_code == 200
     assert (
@@ -360,7 +360,7 @@ def article_form(**fields: str) -> dict[str, str]:
 
 
 def test_an_article_added_in_the_admin_keeps_its_text_with_plain_line_breaks(desk):
-    response = desk.post(f"{ARTICLES}add/", article_form(url="https://example.com/budget"))
+    response = desk.post(f"{ADMIN_ARTICLES}add/", article_form(url="https://example.com/budget"))
     assert response.status_code == 302, form_errors(response)
     article = Article.objects.get(headline="Budget")
     assert article.body == "Line one.\nThe deficit halved.\n"
@@ -368,20 +368,20 @@ def test_an_article_added_in_the_admin_keeps_its_text_with_plain_line_breaks(des
 
 
 def test_a_duplicate_url_in_the_admin_is_a_form_error(desk, article):
-    response = desk.post(f"{ARTICLES}add/", article_form(url=article.url))
+    response = desk.post(f"{ADMIN_ARTICLES}add/", article_form(url=article.url))
     assert "url" in form_errors(response) or form_errors(response).get("__all__")
     assert Article.objects.count() == 1
 
 
 def test_a_bad_language_tag_is_a_form_error(desk):
-    response = desk.post(f"{ARTICLES}add/", article_form(language="not a tag"))
+    response = desk.post(f"{ADMIN_ARTICLES}add/", article_form(language="not a tag"))
     assert "language" in form_errors(response)
     assert not Article.objects.exists()
 
 
 def test_an_article_is_edited_through_the_service_and_keeps_its_body(desk, article, make_claim):
     make_claim()
-    page = f"{ARTICLES}{article.pk}/change/"
+    page = f"{ADMIN_ARTICLES}{article.pk}/change/"
     data = form_data(desk.get(page))
     response = desk.post(page, {**data, "headline": "Jobs figures, revised", "body": "Tampered."})
     assert response.status_code == 302, form_errors(response)
@@ -392,7 +392,7 @@ def test_an_article_is_edited_through_the_service_and_keeps_its_body(desk, artic
 
 def test_an_edited_url_taken_by_another_article_is_a_form_error(desk, article):
     other = article_create(headline="Other", body="Text.", url="https://example.com/other")
-    page = f"{ARTICLES}{other.pk}/change/"
+    page = f"{ADMIN_ARTICLES}{other.pk}/change/"
     response = desk.post(page, {**form_data(desk.get(page)), "url": article.url})
     assert form_errors(response)
     other.refresh_from_db()
@@ -400,7 +400,7 @@ def test_an_edited_url_taken_by_another_article_is_a_form_error(desk, article):
 
 
 def test_a_stale_article_form_is_refused(desk, article):
-    page = f"{ARTICLES}{article.pk}/change/"
+    page = f"{ADMIN_ARTICLES}{article.pk}/change/"
     data = form_data(desk.get(page))
     article_update(article_id=article.pk, outlet="The Evening Daily")
     response = desk.post(page, {**data, "headline": "Mine"})
@@ -413,9 +413,11 @@ def test_a_stale_article_form_is_refused(desk, article):
 
 
 def test_a_claim_added_in_the_admin_is_the_services(desk, article, alice_token):
-    form = desk.get(f"{CLAIMS}add/", {"article": article.pk})
+    form = desk.get(f"{ADMIN_CLAIMS}add/", {"article": article.pk})
     assert form.context["adminform"].form.initial["article"] == str(article.pk)
-    response = desk.post(f"{CLAIMS}add/", {"article": article.pk, "quote": CRITICS, "claimant": "Critics"})
+    response = desk.post(
+        f"{ADMIN_CLAIMS}add/", {"article": article.pk, "quote": CRITICS, "claimant": "Critics"}
+    )
     assert response.status_code == 302, form_errors(response)
     claim = Claim.objects.get()
     assert (claim.status, claim.version, article.body[claim.start : claim.end]) == ("pending", 1, CRITICS)
@@ -424,14 +426,15 @@ def test_a_claim_added_in_the_admin_is_the_services(desk, article, alice_token):
 
 
 def test_a_misplaced_quote_is_shown_on_its_field(desk, article):
-    absent = desk.post(f"{CLAIMS}add/", {"article": article.pk, "quote": "not there", "claimant": "X"})
+    absent = desk.post(f"{ADMIN_CLAIMS}add/", {"article": article.pk, "quote": "not there", "claimant": "X"})
     assert "does not occur" in form_errors(absent)["quote"][0]
     ambiguous = desk.post(
-        f"{CLAIMS}add/", {"article": article.pk, "quote": "The minister said", "claimant": "X"}
+        f"{ADMIN_CLAIMS}add/", {"article": article.pk, "quote": "The minister said", "claimant": "X"}
     )
     assert "more than once" in form_errors(ambiguous)["quote"][0]
     half = desk.post(
-        f"{CLAIMS}add/", {"article": article.pk, "quote": "The minister said", "claimant": "X", "start": "0"}
+        f"{ADMIN_CLAIMS}add/",
+        {"article": article.pk, "quote": "The minister said", "claimant": "X", "start": "0"},
     )
     assert "end" in form_errors(half)
     assert not Claim.objects.exists()
@@ -440,7 +443,7 @@ def test_a_misplaced_quote_is_shown_on_its_field(desk, article):
 def test_offsets_choose_between_repeated_quotes(desk, article):
     second = article.body.index("The minister said", 1)
     response = desk.post(
-        f"{CLAIMS}add/",
+        f"{ADMIN_CLAIMS}add/",
         {
             "article": article.pk,
             "quote": "The minister said",
@@ -455,7 +458,7 @@ def test_offsets_choose_between_repeated_quotes(desk, article):
 
 def test_a_duplicate_span_is_a_form_error(desk, article, make_claim):
     make_claim(REPORT)
-    response = desk.post(f"{CLAIMS}add/", {"article": article.pk, "quote": REPORT, "claimant": "X"})
+    response = desk.post(f"{ADMIN_CLAIMS}add/", {"article": article.pk, "quote": REPORT, "claimant": "X"})
     assert form_errors(response)
     assert Claim.objects.count() == 1
 
@@ -492,10 +495,8 @@ def test_a_stale_admin_form_is_refused(desk, make_claim, alice_token):
     claim = make_claim()
     data = opened(desk, claim)  # alice opens version 1
     api = client_with(alice_token)
-    etag = api.get(f"/api/v1/claims/{claim.pk}/")["ETag"]
-    moved = api.patch(
-        f"/api/v1/claims/{claim.pk}/", {"status": "not_checkable"}, format="json", HTTP_IF_MATCH=etag
-    )
+    etag = api.get(claim_url(claim))["ETag"]
+    moved = api.patch(claim_url(claim), {"status": "not_checkable"}, format="json", HTTP_IF_MATCH=etag)
     assert moved.status_code == 200  # someone moves it to version 2
     before = snapshot(claim.pk)
 
@@ -648,7 +649,7 @@ def test_deleting_a_claim_that_is_not_pending_is_refused(desk, make_claim):
     claim = make_claim(status="in_review")
     before = snapshot(claim.pk)
     assert b"deletelink" not in desk.get(claim_page(claim)).content  # no Delete button
-    response = desk.post(f"{CLAIMS}{claim.pk}/delete/", {"post": "yes"})
+    response = desk.post(f"{ADMIN_CLAIMS}{claim.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert response["Location"] == claim_page(claim)
     assert any("Only pending claims can be deleted" in m for m in messages_of(response))
@@ -658,8 +659,8 @@ def test_deleting_a_claim_that_is_not_pending_is_refused(desk, make_claim):
 def test_deleting_a_pending_claim_goes_through_the_service(desk, make_claim):
     claim = make_claim()
     assert b"deletelink" in desk.get(claim_page(claim)).content
-    assert desk.get(f"{CLAIMS}{claim.pk}/delete/").status_code == 200
-    response = desk.post(f"{CLAIMS}{claim.pk}/delete/", {"post": "yes"})
+    assert desk.get(f"{ADMIN_CLAIMS}{claim.pk}/delete/").status_code == 200
+    response = desk.post(f"{ADMIN_CLAIMS}{claim.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Claim.objects.filter(pk=claim.pk).exists()
     deleted = ClaimEvent.objects.filter(claim_id=claim.pk).order_by("version").last()
@@ -704,7 +705,8 @@ def test_deleting_in_bulk_deletes_pending_claims_only_each_through_the_service(d
     assert Claim.objects.count() == 2
 
     response = desk.post(
-        CLAIMS, {"action": "delete_selected", "_selected_action": [pending.pk, in_review.pk], "post": "yes"}
+        ADMIN_CLAIMS,
+        {"action": "delete_selected", "_selected_action": [pending.pk, in_review.pk], "post": "yes"},
     )
 
     assert response.status_code == 302
@@ -724,7 +726,7 @@ def test_deleting_in_bulk_deletes_pending_claims_only_each_through_the_service(d
 def test_the_claims_history_button_opens_its_whole_history(desk, make_claim):
     claim = make_claim(status="in_review")
     make_claim(CRITICS, claimant="Critics")
-    button = desk.get(f"{CLAIMS}{claim.pk}/history/")
+    button = desk.get(f"{ADMIN_CLAIMS}{claim.pk}/history/")
     assert button.status_code == 302
     events = shown(desk.get(button["Location"]))
     assert [(e.claim_id, e.version, e.action) for e in events] == [
@@ -735,7 +737,7 @@ def test_the_claims_history_button_opens_its_whole_history(desk, make_claim):
 
 def test_articles_cannot_be_deleted_in_the_admin(root_user, article):
     browser = browser_for(root_user)
-    assert browser.post(f"{ARTICLES}{article.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert browser.post(f"{ADMIN_ARTICLES}{article.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Article.objects.filter(pk=article.pk).exists()
 
 
@@ -749,14 +751,16 @@ def test_history_cannot_be_changed_or_deleted_in_the_admin_even_by_a_superuser(r
     browser = browser_for(root_user)
     before = snapshot(claim.pk)
 
-    page = browser.get(f"{EVENTS}{event.pk}/change/")
+    page = browser.get(f"{ADMIN_EVENTS}{event.pk}/change/")
     assert page.status_code == 200  # view only
     assert b'name="_save"' not in page.content
-    assert browser.post(f"{EVENTS}{event.pk}/change/", {"note": "rewritten"}).status_code == 403
-    assert browser.get(f"{EVENTS}{event.pk}/delete/").status_code == 403
-    assert browser.post(f"{EVENTS}{event.pk}/delete/", {"post": "yes"}).status_code == 403
-    assert browser.get(f"{EVENTS}add/").status_code == 403
-    bulk = browser.post(EVENTS, {"action": "delete_selected", "_selected_action": [event.pk], "index": "0"})
+    assert browser.post(f"{ADMIN_EVENTS}{event.pk}/change/", {"note": "rewritten"}).status_code == 403
+    assert browser.get(f"{ADMIN_EVENTS}{event.pk}/delete/").status_code == 403
+    assert browser.post(f"{ADMIN_EVENTS}{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert browser.get(f"{ADMIN_EVENTS}add/").status_code == 403
+    bulk = browser.post(
+        ADMIN_EVENTS, {"action": "delete_selected", "_selected_action": [event.pk], "index": "0"}
+    )
     assert bulk.status_code in (200, 302)
     fix = Correction.objects.get(claim_id=claim.pk)
     assert browser.post(f"/admin/claims/correction/{fix.pk}/delete/", {"post": "yes"}).status_code == 403
@@ -781,7 +785,7 @@ def test_a_superuser_creates_a_token_whose_plaintext_is_shown_once(root_user):
     [shown_once] = [m for m in (str(m) for m in response.context["messages"]) if "<code>" in m]
     plaintext = shown_once.split("<code>")[1].split("</code>")[0]
     assert plaintext.startswith(f"ct_{token.prefix}_")
-    assert client_with(plaintext).get("/api/v1/claims/").status_code == 200
+    assert client_with(plaintext).get(CLAIMS).status_code == 200
     dave = get_user_model().objects.get(username="dave")
     assert dave.is_staff
     assert list(dave.groups.values_list("name", flat=True)) == ["editor"]
@@ -801,7 +805,7 @@ def test_a_superuser_revokes_tokens_through_the_service(root_user):
     assert response.status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert client_with(plaintext).get("/api/v1/claims/").status_code == 401
+    assert client_with(plaintext).get(CLAIMS).status_code == 401
 
 
 def test_token_digests_cannot_be_edited(root_user):

@@ -3,9 +3,8 @@
 import pytest
 
 from claims.services.articles import article_create
-from tests.helpers import assert_problem
+from tests.helpers import ARTICLES, assert_problem
 
-ARTICLES = "/api/v1/articles/"
 LIST_FIELDS = {
     "id", "headline", "author", "outlet", "url", "published_at", "language", "claim_count", "created_at",
     "updated_at",

@@ -30,7 +30,7 @@ def test_an_editor_creates_an_article_and_is_told_where_it_lives(alice):
 
     assert response.status_code == 201, response.content
     article = Article.objects.get()
-    assert response["Location"].endswith(f"/api/v1/articles/{article.pk}/")
+    assert response["Location"].endswith(f"{ARTICLES}{article.pk}/")
     body = response.json()
     assert body == {
         **sent,

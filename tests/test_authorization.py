@@ -10,27 +10,27 @@ from claims.accounts.services import token_revoke
 from claims.models import ApiToken, Article, Claim, ClaimEvent
 from claims.services.claims import claim_update
 from claims.services.evidence import evidence_add
-from tests.helpers import assert_problem, client_with, etag_of, make_token
+from tests.helpers import ARTICLES, CLAIMS, assert_problem, claim_url, client_with, etag_of, make_token
 
 CALLERS = ["anonymous", "expired", "revoked", "no_role", "client", "editor", "admin"]
 
 # (name, method, path template, body): every endpoint of /api/v1/.
 ENDPOINTS = [
-    ("list articles", "get", "/api/v1/articles/", None),
-    ("read article", "get", "/api/v1/articles/{article}/", None),
-    ("create article", "post", "/api/v1/articles/", {"headline": "New", "body": "Fresh text."}),
-    ("list claims", "get", "/api/v1/claims/", None),
-    ("read claim", "get", "/api/v1/claims/{claim}/", None),
+    ("list articles", "get", ARTICLES, None),
+    ("read article", "get", ARTICLES + "{article}/", None),
+    ("create article", "post", ARTICLES, {"headline": "New", "body": "Fresh text."}),
+    ("list claims", "get", CLAIMS, None),
+    ("read claim", "get", CLAIMS + "{claim}/", None),
     (
         "create claim",
         "post",
-        "/api/v1/claims/",
+        CLAIMS,
         {"article": "{article}", "quote": "fell again", "claimant": "X"},
     ),
-    ("change claim", "patch", "/api/v1/claims/{claim}/", {"status": "in_review"}),
-    ("delete claim", "delete", "/api/v1/claims/{claim}/", None),
-    ("read history", "get", "/api/v1/claims/{claim}/history/", None),
-    ("add evidence", "post", "/api/v1/claims/{claim}/evidence/", {"url": "https://example.com/e"}),
+    ("change claim", "patch", CLAIMS + "{claim}/", {"status": "in_review"}),
+    ("delete claim", "delete", CLAIMS + "{claim}/", None),
+    ("read history", "get", CLAIMS + "{claim}/history/", None),
+    ("add evidence", "post", CLAIMS + "{claim}/evidence/", {"url": "https://example.com/e"}),
 ]
 READS = {"list articles", "read article", "list claims", "read claim"}
 SUCCESS = {
@@ -108,12 +108,12 @@ def test_client_responses_never_carry_draft_verdicts_anywhere(bob, make_claim, a
     )
     evidence_add(actor=alice_user, claim_id=draft.pk, url="https://example.com/secret-source")
     pages = [
-        bob.get("/api/v1/claims/"),
-        bob.get(f"/api/v1/claims/{draft.pk}/"),
-        bob.get("/api/v1/claims/", {"q": "SECRET-DRAFT"}),
-        bob.get("/api/v1/claims/", {"rating": "false"}),
-        bob.get("/api/v1/claims/", {"ordering": "-updated_at"}),
-        bob.get(f"/api/v1/articles/{draft.article_id}/"),
+        bob.get(CLAIMS),
+        bob.get(claim_url(draft)),
+        bob.get(CLAIMS, {"q": "SECRET-DRAFT"}),
+        bob.get(CLAIMS, {"rating": "false"}),
+        bob.get(CLAIMS, {"ordering": "-updated_at"}),
+        bob.get(f"{ARTICLES}{draft.article_id}/"),
     ]
     for page in pages:
         assert page.status_code == 200
@@ -125,7 +125,7 @@ def test_client_responses_never_carry_draft_verdicts_anywhere(bob, make_claim, a
 
 def test_creating_a_claim_cannot_set_its_status_verdict_or_version(alice, article):
     response = alice.post(
-        "/api/v1/claims/",
+        CLAIMS,
         {
             "article": article.pk, "quote": "fell again", "claimant": "X", "status": "published",
             "rating": "true", "summary": "pre-approved", "version": 99, "id": 12345,
@@ -143,7 +143,7 @@ def test_creating_a_claim_cannot_set_its_status_verdict_or_version(alice, articl
 
 def test_creating_an_article_cannot_set_its_id_or_timestamps(alice):
     response = alice.post(
-        "/api/v1/articles/",
+        ARTICLES,
         {"headline": "H", "body": "B", "id": 777, "claim_count": 5, "created_at": "2000-01-01T00:00:00Z"},
         format="json",
     )
@@ -156,4 +156,4 @@ def test_creating_an_article_cannot_set_its_id_or_timestamps(alice):
 
 def test_a_client_cannot_reach_history_even_of_a_published_claim(bob, make_claim):
     claim = make_claim(status="published")
-    assert_problem(bob.get(f"/api/v1/claims/{claim.pk}/history/"), 403)
+    assert_problem(bob.get(f"{claim_url(claim)}history/"), 403)

@@ -4,7 +4,7 @@ import pytest
 
 from claims.models import Claim, ClaimEvent, Evidence
 from claims.services.evidence import evidence_add
-from tests.helpers import actions_of, assert_problem, claim_url, etag_of, snapshot
+from tests.helpers import CLAIMS, actions_of, assert_problem, claim_url, etag_of, snapshot
 
 
 def delete(api, claim, etag):
@@ -52,7 +52,7 @@ def test_the_span_of_a_deleted_claim_can_be_anchored_again(alice, make_claim, ar
     assert delete(alice, claim, etag_of(alice, claim)).status_code == 204
 
     response = alice.post(
-        "/api/v1/claims/", {"article": article.pk, "quote": claim.quote, "claimant": "X"}, format="json"
+        CLAIMS, {"article": article.pk, "quote": claim.quote, "claimant": "X"}, format="json"
     )
 
     assert response.status_code == 201, response.content

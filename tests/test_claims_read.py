@@ -10,9 +10,8 @@ from claims.platform.db.planner import ROW_ESTIMATES
 from claims.services.articles import article_create
 from claims.services.claims import claim_update
 from claims.services.evidence import evidence_add
-from tests.helpers import assert_problem
+from tests.helpers import CLAIMS, assert_problem
 
-CLAIMS = "/api/v1/claims/"
 FIELDS = {
     "id", "article", "quote", "start", "end", "claimant", "status", "rating", "summary", "evidence",
     "corrections", "version", "published_at", "created_at", "updated_at",

@@ -10,11 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 from claims.accounts.services import token_create
 from claims.models import Article, Claim, ClaimEvent
-from tests.helpers import ARTICLES, CLAIMS, assert_problem, claim_url
+from tests.helpers import ARTICLES, CLAIMS, assert_problem, claim_url, client_with
 
 pytestmark = [
     pytest.mark.skipif(
@@ -23,12 +22,6 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
-
-
-def api_for(token):
-    api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return api
 
 
 def at_once(count, work):
@@ -55,8 +48,8 @@ def event_versions(claim_id):
 
 def test_sixteen_patches_holding_one_etag_make_exactly_one_change(alice_token, make_claim):
     claim = make_claim()
-    etag = api_for(alice_token).get(claim_url(claim))["ETag"]
-    clients = [api_for(alice_token) for _ in range(16)]
+    etag = client_with(alice_token).get(claim_url(claim))["ETag"]
+    clients = [client_with(alice_token) for _ in range(16)]
 
     responses = at_once(
         16,
@@ -81,8 +74,8 @@ def test_sixteen_patches_holding_one_etag_make_exactly_one_change(alice_token, m
 
 def test_sixteen_transitions_holding_one_etag_make_exactly_one_change(alice_token, make_claim):
     claim = make_claim()
-    etag = api_for(alice_token).get(claim_url(claim))["ETag"]
-    clients = [api_for(alice_token) for _ in range(16)]
+    etag = client_with(alice_token).get(claim_url(claim))["ETag"]
+    clients = [client_with(alice_token) for _ in range(16)]
     targets = ["in_review", "not_checkable"]
 
     responses = at_once(
@@ -106,7 +99,7 @@ def test_editors_retrying_on_412_lose_no_write(make_claim):
     url = claim_url(claim)
 
     def edit(i):
-        api = api_for(tokens[i])
+        api = client_with(tokens[i])
         done, conflicts, attempts = 0, 0, 0
         while done < changes_each:
             attempts += 1
@@ -138,7 +131,7 @@ def test_editors_retrying_on_412_lose_no_write(make_claim):
 
 
 def test_eight_creations_of_one_span_make_one_claim_and_seven_400s(alice_token, article):
-    clients = [api_for(alice_token) for _ in range(8)]
+    clients = [client_with(alice_token) for _ in range(8)]
     data = {"article": article.pk, "quote": "unemployment fell to 4.2% in March", "claimant": "The minister"}
 
     responses = at_once(8, lambda i: clients[i].post(CLAIMS, data, format="json"))
@@ -154,7 +147,7 @@ def test_eight_creations_of_one_span_make_one_claim_and_seven_400s(alice_token, 
 
 
 def test_eight_articles_with_one_url_make_one_article_and_seven_400s(alice_token):
-    clients = [api_for(alice_token) for _ in range(8)]
+    clients = [client_with(alice_token) for _ in range(8)]
     data = {"headline": "Same page", "body": "Text.", "url": "https://example.com/same"}
 
     responses = at_once(8, lambda i: clients[i].post(ARTICLES, data, format="json"))
@@ -168,7 +161,7 @@ def test_eight_articles_with_one_url_make_one_article_and_seven_400s(alice_token
 
 def test_evidence_added_at_once_by_eight_requests_is_all_recorded(alice_token, make_claim):
     claim = make_claim()
-    clients = [api_for(alice_token) for _ in range(8)]
+    clients = [client_with(alice_token) for _ in range(8)]
 
     responses = at_once(
         8,
@@ -185,8 +178,8 @@ def test_evidence_added_at_once_by_eight_requests_is_all_recorded(alice_token, m
 
 def test_eight_deletes_holding_one_etag_delete_once(alice_token, make_claim):
     claim = make_claim()
-    etag = api_for(alice_token).get(claim_url(claim))["ETag"]
-    clients = [api_for(alice_token) for _ in range(8)]
+    etag = client_with(alice_token).get(claim_url(claim))["ETag"]
+    clients = [client_with(alice_token) for _ in range(8)]
 
     responses = at_once(8, lambda i: clients[i].delete(claim_url(claim), HTTP_IF_MATCH=etag))
 

@@ -5,10 +5,7 @@ import json
 import pytest
 
 from claims.models import Article
-from tests.helpers import assert_problem
-
-ARTICLES = "/api/v1/articles/"
-CLAIMS = "/api/v1/claims/"
+from tests.helpers import ARTICLES, CLAIMS, assert_problem
 
 
 @pytest.mark.parametrize("path", ["/api/v1/nope/", "/api/v2/claims/", "/api/", "/nothing-here"])
@@ -91,7 +88,7 @@ def test_nul_in_the_query_string_is_a_400(alice, query):
 
 
 def test_nul_in_the_path_is_a_400(alice):
-    assert_problem(alice.get("/api/v1/claims/1%00/"), 400)
+    assert_problem(alice.get(f"{CLAIMS}1%00/"), 400)
 
 
 def test_a_malformed_content_length_is_a_400(alice):
@@ -134,12 +131,12 @@ def test_an_oversized_body_is_refused_without_reading_a_byte(alice):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("get", f"/api/v1/claims/{2**64}/"),
-        ("get", f"/api/v1/claims/{2**64}/history/"),
-        ("get", f"/api/v1/articles/{2**70}/"),
-        ("patch", f"/api/v1/claims/{2**64}/"),
-        ("delete", f"/api/v1/claims/{2**64}/"),
-        ("post", f"/api/v1/claims/{2**64}/evidence/"),
+        ("get", f"{CLAIMS}{2**64}/"),
+        ("get", f"{CLAIMS}{2**64}/history/"),
+        ("get", f"{ARTICLES}{2**70}/"),
+        ("patch", f"{CLAIMS}{2**64}/"),
+        ("delete", f"{CLAIMS}{2**64}/"),
+        ("post", f"{CLAIMS}{2**64}/evidence/"),
     ],
 )
 def test_ids_beyond_64_bits_are_404_not_500(alice, method, path):

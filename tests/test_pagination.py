@@ -5,9 +5,7 @@ import pytest
 from claims.models import Claim
 from claims.services.articles import article_create
 from claims.services.claims import claim_create, claim_delete, claim_update
-from tests.helpers import assert_problem
-
-CLAIMS = "/api/v1/claims/"
+from tests.helpers import ARTICLES, CLAIMS, assert_problem
 
 
 @pytest.fixture
@@ -41,7 +39,7 @@ def test_default_page_size_is_50(alice, many):
     body = alice.get(CLAIMS).json()
     assert len(body["results"]) == 50
     assert body["previous"] is None
-    assert body["next"].startswith("http://testserver/api/v1/claims/?")
+    assert body["next"].startswith(f"http://testserver{CLAIMS}?")
 
 
 @pytest.mark.parametrize("size", ["0", "201", "-1", "1.5", "ten", "9" * 30])
@@ -188,5 +186,5 @@ def test_articles_and_history_paginate_the_same_way(alice, many, alice_user):
     seen, pages = walk(alice, f"{CLAIMS}{many[0]}/history/", {"page_size": 2})
     assert pages == 2
     assert seen == sorted(seen)
-    articles, _ = walk(alice, "/api/v1/articles/", {"page_size": 1})
+    articles, _ = walk(alice, ARTICLES, {"page_size": 1})
     assert len(articles) == 2

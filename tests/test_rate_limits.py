@@ -10,9 +10,8 @@ from django.db import connection
 
 from claims.models import RateLimitCounter
 from claims.platform.ratelimit import TokenRateThrottle
-from tests.helpers import assert_problem, client_with, make_token
+from tests.helpers import CLAIMS, assert_problem, client_with, make_token
 
-CLAIMS = "/api/v1/claims/"
 # Day-long windows: a window boundary cannot fall inside a test and reset its count.
 ADDRESS = "REMOTE_ADDR"
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection, connections
 
 from claims.models import Claim
-from tests.helpers import assert_problem, etag_of
+from tests.helpers import assert_problem, claim_url, etag_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,9 +48,7 @@ def test_a_request_stuck_past_the_timeout_gets_503_and_the_worker_goes_on(alice,
         assert locked.wait(5)
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = '300ms'")
-        response = alice.patch(
-            f"/api/v1/claims/{claim.pk}/", {"claimant": "Someone"}, format="json", HTTP_IF_MATCH=etag
-        )
+        response = alice.patch(claim_url(claim), {"claimant": "Someone"}, format="json", HTTP_IF_MATCH=etag)
         body = assert_problem(response, 503)
         assert response["Retry-After"]
         assert "Traceback" not in body["detail"]
@@ -59,7 +57,5 @@ def test_a_request_stuck_past_the_timeout_gets_503_and_the_worker_goes_on(alice,
         holder.join()
     # Nothing was written, and the same worker (connection) serves the next request.
     assert Claim.objects.get(pk=claim.pk).version == 1
-    response = alice.patch(
-        f"/api/v1/claims/{claim.pk}/", {"claimant": "Someone"}, format="json", HTTP_IF_MATCH=etag
-    )
+    response = alice.patch(claim_url(claim), {"claimant": "Someone"}, format="json", HTTP_IF_MATCH=etag)
     assert response.status_code == 200

@@ -8,6 +8,7 @@ from django.db import connection
 from psycopg import pq
 
 from claims.platform.db.timestamps import COMPILED_LOADER, TIMESTAMPTZ_OID, UtcTimestampLoader
+from tests.helpers import claim_url
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +48,6 @@ def test_a_timestamp_comes_back_aware_in_utc(literal, expected):
 
 def test_claims_read_through_the_api_carry_their_timestamps(alice, make_claim):
     claim = make_claim()
-    body = alice.get(f"/api/v1/claims/{claim.pk}/").json()
+    body = alice.get(claim_url(claim)).json()
     claim.refresh_from_db()
     assert body["created_at"] == claim.created_at.isoformat().replace("+00:00", "Z")
