@@ -15,12 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import connections
 from django.db.models import F, Q, QuerySet
 from django.utils.dateparse import parse_datetime
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from claims.platform.db import raw
 from claims.platform.errors import ValidationFailed
 
 CURSOR_PARAM = "cursor"
@@ -133,6 +131,16 @@ class Page:
         previous = self.previous_cursor
         return next_link, replace_query_param(url, CURSOR_PARAM, previous) if previous else None
 
+    @staticmethod
+    def link_header(next_link: str | None, previous_link: str | None) -> str | None:
+        """The `links` as an RFC 8288 `Link` header value, `<next>; rel="next", <prev>;
+        rel="prev"`; None when there is no page either side. The URLs are the request's own,
+        percent-encoded, so none holds a `<`, `>` or space that would end one early."""
+        links = [
+            f'<{link}>; rel="{rel}"' for rel, link in (("next", next_link), ("prev", previous_link)) if link
+        ]
+        return ", ".join(links) or None
+
 
 def paginate(queryset: QuerySet[Any], *, ordering: Ordering, page_size: int, cursor: str | None) -> Page:
     reverse = False
@@ -168,28 +176,10 @@ def _ids_first(
     queryset: QuerySet[Any], ordered: QuerySet[Any], ordering: Ordering, *, reverse: bool, limit: int
 ) -> list[Any]:
     """The page's rows in one statement that sorts only ids: the rows matching `queryset` are
-    sorted by id alone, then just the page's are read, so the columns of every match do not travel
-    through the sort. The outer query repeats none of the filters: its plan is a primary-key
-    lookup per row of the page.
-
-    Speed trick: only the inner query goes through the ORM. The outer one is written here, because
-    building and compiling it as a queryset around the inner one cost as much again as the inner
-    one (docs/PERFORMANCE.md). `queryset` is a `.values()` queryset of fields the ORM converts none
-    of on PostgreSQL, the only database that takes this path; tests/test_pagination.py holds the
-    rows to the ORM's."""
-    meta = queryset.model._meta
-    using = queryset.db
-    quote_name = connections[using].ops.quote_name
-
-    def column(name: str) -> str:
-        return quote_name(meta.get_field(name).column)
-
-    names = list(queryset.query.values_select)
-    inner_sql, params = ordered.values("pk")[:limit].query.sql_with_params()
-    direction = "DESC" if ordering.descending != reverse else "ASC"
-    sql = (
-        f"SELECT {', '.join(column(name) for name in names)} FROM {raw.table(queryset.model, using)} "
-        f"WHERE {column(meta.pk.name)} IN ({inner_sql}) "
-        f"ORDER BY {', '.join(f'{column(name)} {direction}' for name in ordering.fields)}"
-    )
-    return [dict(zip(names, row, strict=True)) for row in raw.fetch_all(using, sql, params)]
+    sorted by id alone in a subquery, then just the page's rows are read, so the columns of
+    every match do not travel through the sort. The outer query repeats none of the filters: its
+    plan is a primary-key lookup per row of the page."""
+    page_ids = ordered.values("pk")[:limit]
+    outer = queryset.model._default_manager.values(*queryset.query.values_select)
+    by_index = replace(ordering, index_free=False)
+    return list(outer.filter(pk__in=page_ids).order_by(*by_index.order_by(reverse=reverse)))

@@ -31,9 +31,10 @@ def query_params(serializer_class: type[Serializer], request: Request) -> dict[s
     if serializer is None:
         serializer = known[serializer_class] = serializer_class()
     given = request.query_params
+    names: Iterable[str] = serializer.fields.keys()
     repeated = {
         name: [f"Give `{name}` once; it was given {len(values)} times."]
-        for name in serializer.fields.keys()
+        for name in names
         if len(values := given.getlist(name)) > 1
     }
     if repeated:

@@ -1,0 +1,139 @@
+"""Does each speed trick still pay? Each one against the plain way it replaced, side by side.
+
+    .venv/bin/python bench/tricks.py [--runs 400]
+
+Runs in-process against the benchmark database (BENCH_DATABASE_URL), like profile_list.py. For
+every trick in claims/platform/ that leans on a library's internals (and the two hand-written
+statements of the claim selectors), it times the trick and the plain alternative in alternating
+runs on the same inputs and prints the medians and their ratio. A trick whose ratio is near 1.0
+no longer earns its place (docs/PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+os.environ.setdefault(
+    "DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claims_bench")
+)
+os.environ.setdefault("SECRET_KEY", "bench-tricks")
+os.environ["RATE_LIMIT_TOKEN"] = os.environ["RATE_LIMIT_ADDRESS"] = "off"
+
+import django  # noqa: E402 - the path and settings above come first
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+from rest_framework.request import Request  # noqa: E402
+
+from claims.api.serializers import ClaimListParams  # noqa: E402
+from claims.models import Claim, Correction, Evidence  # noqa: E402
+from claims.platform.db import timestamps  # noqa: E402
+from claims.platform.params import query_params  # noqa: E402
+from claims.selectors.claims import CLAIM_COLUMNS, ClaimFilters, claim_rows, verdict_details  # noqa: E402
+
+
+def compare(name: str, trick: Callable[[], Any], plain: Callable[[], Any], runs: int) -> None:
+    for _ in range(20):  # warm-up: caches, prepared statements
+        trick(), plain()
+    spent: dict[str, list[float]] = {"trick": [], "plain": []}
+    for _ in range(runs):
+        for label, function in (("trick", trick), ("plain", plain)):
+            started = time.perf_counter()
+            function()
+            spent[label].append(time.perf_counter() - started)
+    t, p = (statistics.median(spent[label]) * 1000 for label in ("trick", "plain"))
+    print(f"{name:46} trick {t:7.3f} ms   plain {p:7.3f} ms   trick/plain {t / p:5.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=400)
+    runs = parser.parse_args().runs
+
+    # The query parameters of a search, validated by the per-thread serializer, or a new one.
+    request = Request(RequestFactory().get("/api/v1/claims/", {"q": "minister", "status": "published"}))
+
+    def fresh_serializer() -> Any:
+        serializer = ClaimListParams(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+    compare(
+        "query parameters: serializer per thread",
+        lambda: query_params(ClaimListParams, request),
+        fresh_serializer,
+        runs,
+    )
+
+    # A page's rows: cloned from the one .values() queryset, or built anew.
+    compare(
+        "claim rows: cloned .values() (build + compile)",
+        lambda: (
+            claim_rows(drafts_visible=True, filters=ClaimFilters())
+            .order_by("id")[:51]
+            .query.sql_with_params()
+        ),
+        lambda: Claim.objects.values(*CLAIM_COLUMNS).order_by("id")[:51].query.sql_with_params(),
+        runs,
+    )
+
+    # A page's evidence and corrections: hand-written statements, or the ORM's.
+    rows = list(Claim.objects.values(*CLAIM_COLUMNS).filter(status="published").order_by("id")[:50])
+    ids = [row["id"] for row in rows]
+
+    def orm_details() -> Any:
+        evidence = list(Evidence.objects.filter(claim_id__in=ids).order_by("id").values_list())
+        corrections = list(Correction.objects.filter(claim_id__in=ids).order_by("id").values_list())
+        return evidence, corrections
+
+    compare(
+        "verdict details: hand-written SQL",
+        lambda: verdict_details(rows=rows, drafts_visible=True),
+        orm_details,
+        runs,
+    )
+
+    # Timestamps: psycopg's compiled loader, or Django's Python one (a connection without ours).
+    sql = "SELECT created_at, updated_at, published_at FROM claims_claim ORDER BY id LIMIT 50"
+
+    def fetch() -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return cursor.fetchall()
+
+    def with_django_loader() -> Any:
+        return fetch()
+
+    connection.ensure_connection()
+    ours = connection.connection.adapters.get_loader(timestamps.TIMESTAMPTZ_OID, 0)
+    if ours is not timestamps.UtcTimestampLoader:
+        print("timestamps: the compiled loader is not in use here (no psycopg[binary]?)")
+        return
+    from django.db.backends.postgresql.psycopg_any import get_adapters_template
+
+    django_loader = get_adapters_template(True, connection.timezone).get_loader(timestamps.TIMESTAMPTZ_OID, 0)
+
+    def use(loader: Any) -> Callable[[], Any]:
+        def run() -> Any:
+            connection.connection.adapters.register_loader(timestamps.TIMESTAMPTZ_OID, loader)
+            return fetch()
+
+        return run
+
+    compare("timestamps (150 a page): compiled loader", use(ours), use(django_loader), runs)
+
+
+if __name__ == "__main__":
+    main()
