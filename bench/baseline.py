@@ -353,18 +353,27 @@ def claim_detail(conn: psycopg.Connection, claim_id: int, role: str) -> tuple[di
     row = conn.execute(f"SELECT {CLAIM_COLUMNS} FROM claims_claim WHERE id = %s", [claim_id]).fetchone()
     if row is None:
         raise Problem(404, f"There is no claim {claim_id}.")
-    return claims_json(conn, [row], role in ("editor", "admin"))[0], f'"{row[0]}-{row[9]}"'
+    drafts_visible = role in ("editor", "admin")
+    view = "e" if drafts_visible else "c"
+    return claims_json(conn, [row], drafts_visible)[0], f'"{row[0]}-{row[9]}-{view}"'
 
 
 def versions_matching(header: str, claim_id: int) -> frozenset[int] | None:
+    """The editors' tags `"<id>-<version>-e"` that If-Match accepts (PATCH is editors' only)."""
     if header.strip() == "*":
         return None
     versions = set()
     for member in header.split(","):
         match = ETAG_RE.fullmatch(member)
         if match and not match[1]:
-            claim_part, _, version = match[2].partition("-")
-            if claim_part == str(claim_id) and version.isascii() and version.isdigit() and len(version) < 19:
+            claim_part, version, view = [*match[2].split("-"), "", ""][:3]
+            if (
+                claim_part == str(claim_id)
+                and view == "e"
+                and version.isascii()
+                and version.isdigit()
+                and len(version) < 19
+            ):
                 versions.add(int(version))
     return frozenset(versions)
 
@@ -431,7 +440,7 @@ def claim_patch(
                     updated[9],
                 ],
             )
-            return claims_json(conn, [updated], True)[0], f'"{claim_id}-{updated[9]}"'
+            return claims_json(conn, [updated], True)[0], f'"{claim_id}-{updated[9]}-e"'
     return claim_detail(conn, claim_id, role)
 
 
@@ -463,6 +472,10 @@ def application(environ: dict, start_response) -> list[bytes]:
             _local.conn = None
             raise Problem(503, "The database is not answering.") from None
         payload = orjson.dumps(body, option=JSON_OPTIONS)
+        if not detail:
+            # As the service tags a list: from its bytes (its CachingHeadersMiddleware).
+            headers.append(("ETag", f'"{hashlib.sha256(payload).hexdigest()[:32]}"'))
+        headers += [("Vary", "Authorization"), ("Cache-Control", "private, no-cache")]
         status = "200 OK"
     except Problem as problem:
         payload = orjson.dumps(
