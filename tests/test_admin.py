@@ -525,8 +525,8 @@ def test_an_invalid_transition_is_refused_naming_the_allowed_targets(desk, make_
     before = snapshot(claim.pk)
     response = desk.post(claim_page(claim), {**opened(desk, claim), "status": "published"})
     [error] = form_errors(response)["status"]
-    assert "cannot move to 'published'" in error
-    assert "Allowed targets: in_review, not_checkable" in error
+    assert "cannot move to “Published”" in error
+    assert "it may move to: In review, Not checkable." in error
     assert snapshot(claim.pk) == before
 
 
@@ -629,7 +629,7 @@ def test_the_claim_page_shows_its_history_and_evidence(desk, make_claim, alice_u
     evidence_add(actor=alice_user, claim_id=claim.pk, url="https://example.org/<x>", title="Source <b>1</b>")
     html = desk.get(claim_page(claim)).content.decode()
     assert '<table class="claim-history">' in html
-    assert "status: pending → in_review" in html
+    assert "status: Pending → In review" in html
     assert "Source &lt;b&gt;1&lt;/b&gt;" in html
     assert "<b>1</b>" not in html
     assert "<mark>unemployment fell to 4.2% in March</mark>" in html

@@ -10,15 +10,16 @@ from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
 
 from claims.admin.base import ServiceAdmin, ServiceForm, adopt_saved, unix_newlines
+from claims.admin.display import DESK_CSS, clip, rating_label, status_badge, when
 from claims.admin.highlight import Span, claim_admin_url, highlight_claims
 from claims.models import (
     Article,
     Claim,
+    ClaimStatus,
 )
 from claims.services.articles import article_create, article_update
 
@@ -69,10 +70,12 @@ class ArticleChangeForm(ArticleForm):
 
 class ClaimInline(admin.TabularInline):
     """The article's claims, in the order they stand in the body. Read-only: a claim changes on
-    its own page, where the workflow and the history are."""
+    its own page, where the workflow and the history are. Its template shows each claim once, its
+    quote linking to the claim's page (Django's would repeat the claim's name above each row)."""
 
     model = Claim
-    fields = readonly_fields = ("quote_excerpt", "claimant", "status", "rating", "span")
+    template = "admin/claims/article/claim_inline.html"
+    fields = readonly_fields = ("quote_link", "claimant", "status_shown", "rating_shown", "span")
     ordering = ("start", "id")
     extra = 0
     can_delete = False
@@ -88,8 +91,16 @@ class ClaimInline(admin.TabularInline):
         return False
 
     @admin.display(description="quote")
-    def quote_excerpt(self, claim: Claim) -> str:
-        return Truncator(claim.quote).chars(120)
+    def quote_link(self, claim: Claim) -> SafeString:
+        return format_html('<a href="{}">{}</a>', claim_admin_url(claim.pk), clip(claim.quote, 160))
+
+    @admin.display(description="status")
+    def status_shown(self, claim: Claim) -> SafeString:
+        return status_badge(claim.status)
+
+    @admin.display(description="rating")
+    def rating_shown(self, claim: Claim) -> str:
+        return rating_label(claim.rating)
 
     @admin.display(description="span")
     def span(self, claim: Claim) -> str:
@@ -98,9 +109,12 @@ class ClaimInline(admin.TabularInline):
 
 @admin.register(Article)
 class ArticleAdmin(ServiceAdmin):
-    list_display = ("headline", "outlet", "author", "published_at", "claim_count")
+    list_display = ("headline", "outlet", "author", "published", "claim_count")
     search_fields = ("headline",)
     ordering = ("-id",)
+
+    class Media:
+        css = {"all": (DESK_CSS,)}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         # Lists never show a body (up to 100,000 characters each); the change page reads its one
@@ -117,11 +131,11 @@ class ArticleAdmin(ServiceAdmin):
         return [
             (None, {"fields": (*ARTICLE_METADATA, "expected_updated_at")}),
             ("The body, with every claim highlighted", {"fields": ("highlighted_body", "claim_links")}),
-            ("Record", {"fields": ("created_at", "updated_at")}),
+            ("Record", {"fields": ("created", "updated")}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return () if obj is None else ("highlighted_body", "claim_links", "created_at", "updated_at")
+        return () if obj is None else ("highlighted_body", "claim_links", "created", "updated")
 
     def get_inlines(self, request: HttpRequest, obj: Any) -> Any:
         return () if obj is None else (ClaimInline,)
@@ -147,6 +161,18 @@ class ArticleAdmin(ServiceAdmin):
     def claim_count(self, article: Article) -> int:
         return article.claim_count  # type: ignore[attr-defined]  # annotated by get_queryset
 
+    @admin.display(description="published", ordering="published_at")
+    def published(self, article: Article) -> SafeString | str:
+        return when(article.published_at)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, article: Article) -> SafeString | str:
+        return when(article.created_at)
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, article: Article) -> SafeString | str:
+        return when(article.updated_at)
+
     @admin.display(description="body")
     def highlighted_body(self, article: Article) -> SafeString:
         spans = [
@@ -154,7 +180,8 @@ class ArticleAdmin(ServiceAdmin):
             for pk, start, end, status in article.claims.values_list("id", "start", "end", "status")
         ]
         return format_html(
-            '<div class="claim-body" lang="{}">{}</div>',
+            '{}<div class="claim-body" lang="{}">{}</div>',
+            legend(spans),
             article.language,
             highlight_claims(article.body, spans, href=claim_admin_url),
         )
@@ -166,3 +193,21 @@ class ArticleAdmin(ServiceAdmin):
         return format_html(
             '<a href="{}">Add a claim to this article</a> · <a href="{}">Its claims</a>', add, listed
         )
+
+
+def legend(spans: list[Span]) -> SafeString:
+    """What the body's colours mean, with how many claims are in each status."""
+    counts = {value: 0 for value in ClaimStatus.values}
+    for span in spans:
+        counts[span.status] = counts.get(span.status, 0) + 1
+    items = format_html_join(
+        "",
+        '<li><mark class="claim-{}">{}</mark> {}</li>',
+        ((value, label, counts[value]) for value, label in ClaimStatus.choices),
+    )
+    return format_html(
+        '<ul class="claim-legend" aria-label="What the colours mean">{}'
+        '<li><mark class="claim-overlap">Underlined</mark> claims overlap</li>'
+        "<li>Each highlight links to its claim.</li></ul>",
+        items,
+    )

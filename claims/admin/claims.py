@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -11,16 +12,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected as confirm_deletion
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import ForeignKey, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.safestring import SafeString, mark_safe
 
 from claims.admin.base import (
     ReadOnlyAdmin,
@@ -31,8 +32,18 @@ from claims.admin.base import (
     id_list,
     unix_newlines,
 )
-from claims.admin.highlight import claim_admin_url
-from claims.anchoring.quotes import anchor_quote
+from claims.admin.display import (
+    DESK_CSS,
+    QUOTE_PICKER_JS,
+    clip,
+    labels,
+    rating_label,
+    status_badge,
+    status_label,
+    when,
+)
+from claims.admin.highlight import Span, claim_admin_url, highlight_claims
+from claims.anchoring.quotes import CONTEXT_CHARS, anchor_quote
 from claims.models import (
     ARTICLE_BODY_MAX,
     SUMMARY_MAX,
@@ -43,7 +54,7 @@ from claims.models import (
     Correction,
     Evidence,
 )
-from claims.platform.errors import DomainError, ValidationFailed
+from claims.platform.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
 from claims.selectors.history import claim_events
 from claims.services.claims import TRANSITIONS, claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
@@ -52,6 +63,22 @@ from claims.services.evidence import evidence_add
 
 VERDICT_FIELDS = ("status", "rating", "summary", "claimant")
 EVIDENCE_FIELDS = ("evidence_url", "evidence_title", "evidence_publisher", "evidence_note")
+
+
+def article_id_from(value: Any) -> int | None:
+    """An article id as a URL or a form gives it, or None if it is not one (`?article=abc`)."""
+    text = str(value) if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:  # a bigint has 19 digits
+        return None
+    return int(text)
+
+
+class ArticleAutocomplete(AutocompleteSelect):
+    """The article picker, which shows the chosen article by looking it up: a value that is not an
+    article id (`?article=abc`, or a tampered POST) would fail that lookup, so it shows nothing."""
+
+    def optgroups(self, name: str, value: Any, attrs: dict[str, Any] | None = None) -> Any:
+        return super().optgroups(name, [v for v in value if article_id_from(v) is not None], attrs)
 
 
 class ClaimAddForm(ServiceForm):
@@ -66,6 +93,7 @@ class ClaimAddForm(ServiceForm):
     class Meta:
         model = Claim
         fields = ("article", "quote", "claimant", "start", "end")
+        widgets = {"quote": forms.Textarea(attrs={"rows": 3})}
 
     def clean_quote(self) -> str:
         return unix_newlines(self.cleaned_data["quote"])
@@ -106,20 +134,24 @@ class ClaimChangeForm(ServiceForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("expected_version", self.instance.version)
-        current = self.instance.status
-        moves = [
-            ClaimStatus(s).label
-            for s in ClaimStatus.values
-            if s in TRANSITIONS.get(current, ()) and s != current
-        ]
+        # The status as stored when the form was built: on a refused save, the instance carries
+        # the posted status by the time the refusal is shown.
+        self.current_status = current = self.instance.status
+        moves = TRANSITIONS.get(current, frozenset()) - {current}
         if "status" in self.fields:
-            label, targets = ClaimStatus(current).label, ", ".join(moves) or "nothing"
-            help_text = f"From “{label}” a claim may move to: {targets}."
+            label = status_label(current)
+            help_text = f"From “{label}” a claim may move to: {labels(moves)}."
             if current in TRANSITIONS.get(current, ()):
                 help_text += (
                     f" A new rating or summary while it stays “{label}” is a correction: give a note."
                 )
-            self.fields["status"].help_text = help_text
+            field = self.fields["status"]
+            field.help_text = help_text
+            # Offered: where it is and where it may go. Any status still validates as a choice,
+            # so a move the workflow forbids is refused by the service, with its reason.
+            field.widget.choices = [
+                (value, text) for value, text in ClaimStatus.choices if value == current or value in moves
+            ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -130,12 +162,34 @@ class ClaimChangeForm(ServiceForm):
             )
         return cleaned
 
+    def add_refusal(self, refusal: DomainError) -> None:
+        if isinstance(refusal, InvalidTransition) and "status" in self.fields:
+            self.add_error("status", move_refused(self.current_status, str(self.data.get("status"))))
+        else:
+            super().add_refusal(refusal)
+
     def stale_message(self) -> str:
         return (
             f"This claim was changed by someone else since you opened it (you opened version "
             f"{self.data.get('expected_version')}; it is now at version {self.instance.version}), "
             "so your change was not saved. Reload the page to see their change, then make yours again."
         )
+
+
+def move_refused(current: str, requested: str) -> str:
+    """The workflow's refusal of a move, in the labels the status field shows."""
+    allowed = TRANSITIONS.get(current, frozenset()) - {current}
+    return (
+        f"From “{status_label(current)}” a claim cannot move to “{status_label(requested)}”; "
+        f"it may move to: {labels(allowed)}."
+    )
+
+
+def delete_refused(status: str | None) -> str:
+    return (
+        f"Only pending claims can be deleted, not “{status_label(status)}” ones: move a claim back "
+        "to “Pending” first if it really should go."
+    )
 
 
 class ClaimChangeFormWithEvidence(ClaimChangeForm):
@@ -167,20 +221,21 @@ class ArticleFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         headlines = Article.objects.order_by("-id").values_list("id", "headline")
-        return [(str(pk), Truncator(headline).chars(60)) for pk, headline in headlines]
+        return [(str(pk), clip(headline, 60)) for pk, headline in headlines]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Claim]) -> QuerySet[Claim]:
         value = self.value()
         if value is None:
             return queryset
-        if not value.isascii() or not value.isdigit():
+        article_id = article_id_from(value)
+        if article_id is None:
             raise IncorrectLookupParameters(f"Not an article id: {value!r}")
-        return queryset.filter(article_id=int(value))
+        return queryset.filter(article_id=article_id)
 
 
 @admin.register(Claim)
 class ClaimAdmin(ServiceAdmin):
-    list_display = ("id", "quote_excerpt", "claimant", "status", "rating", "article", "version", "updated_at")
+    list_display = ("id", "quote_excerpt", "claimant", "verdict", "article_headline", "updated")
     list_display_links = ("id", "quote_excerpt")
     list_filter = ("status", "rating", ArticleFilter, ("claimant", admin.AllValuesFieldListFilter))
     search_fields = ("quote", "claimant")
@@ -190,9 +245,34 @@ class ClaimAdmin(ServiceAdmin):
     autocomplete_fields = ("article",)
     actions = ("move_to_in_review", "mark_not_checkable", "delete_selected")
 
+    class Media:
+        css = {"all": (DESK_CSS,)}
+        js = (QUOTE_PICKER_JS,)
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         # The article is shown by its headline; its body stays in the database.
         return super().get_queryset(request).select_related("article").defer("article__body")
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        # Filtered to one article, the article column would say the same thing on every row.
+        if article_id_from(request.GET.get(ArticleFilter.parameter_name)) is not None:
+            return tuple(name for name in self.list_display if name != "article_headline")
+        return self.list_display
+
+    def get_urls(self) -> list[URLPattern]:
+        source = path("source/", self.admin_site.admin_view(self.source_view), name="claims_claim_source")
+        return [source, *super().get_urls()]
+
+    def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "article":
+            kwargs["widget"] = ArticleAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        if "article" in initial and article_id_from(initial["article"]) is None:
+            del initial["article"]  # `?article=abc`: the form opens with no article chosen
+        return initial
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None:
@@ -205,7 +285,11 @@ class ClaimAdmin(ServiceAdmin):
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return [(None, {"fields": ("article", "quote", "claimant", ("start", "end"))})]
+            # The article's text is shown between the two (change_form.html), to pick the quote from.
+            return [
+                (None, {"fields": ("article",)}),
+                (None, {"fields": ("quote", "claimant", ("start", "end"))}),
+            ]
         evidence: tuple[str, ...] = ("evidence_list",)
         if request.user.has_perm("claims.add_evidence"):
             evidence += EVIDENCE_FIELDS
@@ -214,7 +298,7 @@ class ClaimAdmin(ServiceAdmin):
             ("Verdict", {"fields": ("status", "rating", "summary", "note", "expected_version")}),
             ("Evidence", {"fields": evidence}),
             ("History", {"fields": ("history",)}),
-            ("Record", {"fields": ("version", "created_at", "updated_at", "published_at")}),
+            ("Record", {"fields": ("version", "created", "updated", "published")}),
         ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -227,9 +311,9 @@ class ClaimAdmin(ServiceAdmin):
             "evidence_list",
             "history",
             "version",
-            "created_at",
-            "updated_at",
-            "published_at",
+            "created",
+            "updated",
+            "published",
         )
 
     def render_change_form(
@@ -241,11 +325,33 @@ class ClaimAdmin(ServiceAdmin):
         form_url: str = "",
         obj: Any = None,
     ) -> Any:
+        form = context["adminform"].form
         if change:
             # Only pending claims can be deleted. The form's initial status is the stored one;
             # `obj` carries the posted one when a save was refused.
-            context["show_delete"] = context["adminform"].form.initial.get("status") == ClaimStatus.PENDING
+            context["show_delete"] = form.initial.get("status") == ClaimStatus.PENDING
+            # The page's title and breadcrumb, cut between words (the model's str cuts anywhere).
+            context["subtitle"] = context["desk_crumb"] = (
+                f"Claim {obj.pk}: {clip(obj.claimant, 40)}: “{clip(obj.quote, 90)}”"
+            )
+        if add:
+            chosen = form.data.get("article") if form.is_bound else form.initial.get("article")
+            context["claim_source"] = claim_source(chosen)
+            context["claim_source_url"] = reverse("admin:claims_claim_source")
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def source_view(self, request: HttpRequest) -> HttpResponse:
+        """The text of the article `?article=` names, for the add form's picker to show when the
+        editor chooses another article."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        source = claim_source(request.GET.get("article"))
+        return TemplateResponse(
+            request,
+            "admin/claims/claim/source.html",
+            {"claim_source": source},
+            status=200 if source is not None else 404,
+        )
 
     def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
         data = form.cleaned_data
@@ -296,8 +402,13 @@ class ClaimAdmin(ServiceAdmin):
             return super().delete_view(request, object_id, extra_context)
         except DomainError as refusal:
             # The view's transaction rolled back, the admin's log entry included.
-            self.message_user(request, refusal.detail, messages.ERROR)
-            return HttpResponseRedirect(claim_admin_url(int(unquote(object_id))))
+            claim_id = int(unquote(object_id))
+            reason = refusal.detail
+            status = Claim.objects.filter(pk=claim_id).values_list("status", flat=True).first()
+            if isinstance(refusal, Conflict) and status is not None:
+                reason = delete_refused(status)
+            self.message_user(request, reason, messages.ERROR)
+            return HttpResponseRedirect(claim_admin_url(claim_id))
 
     # --- actions: one service call per claim, so one history event each --------------------
 
@@ -323,11 +434,13 @@ class ClaimAdmin(ServiceAdmin):
                 claim_update(
                     actor=actor_of(request), claim_id=claim_id, expected_versions=None, status=status
                 )
+            except InvalidTransition:
+                refused[move_refused(current, status)].append(claim_id)
             except DomainError as refusal:
                 refused[refusal.detail].append(claim_id)
             else:
                 moved.append(claim_id)
-        label = ClaimStatus(status).label
+        label = status_label(status)
         if moved:
             self.message_user(request, f"Moved to “{label}”: claim {id_list(moved)}.", messages.SUCCESS)
         if already:
@@ -347,6 +460,8 @@ class ClaimAdmin(ServiceAdmin):
                     # A list, as Django's own delete_view passes.
                     self.log_deletions(request, [claim])  # type: ignore[arg-type]
                     claim_delete(actor=actor_of(request), claim_id=claim.pk, expected_versions=None)
+            except Conflict:
+                refused[delete_refused(claim.status)].append(claim.pk)
             except DomainError as refusal:
                 refused[refusal.detail].append(claim.pk)
             else:
@@ -361,17 +476,51 @@ class ClaimAdmin(ServiceAdmin):
 
     @admin.display(description="quote", ordering="quote")
     def quote_excerpt(self, claim: Claim) -> str:
-        return Truncator(claim.quote).chars(80)
+        return clip(claim.quote, 160)
+
+    @admin.display(description="status", ordering="status")
+    def verdict(self, claim: Claim) -> SafeString:
+        """The status, and under it the rating once there is one."""
+        if not claim.rating:
+            return status_badge(claim.status)
+        return format_html(
+            '{}<span class="claim-rating">{}</span>', status_badge(claim.status), rating_label(claim.rating)
+        )
+
+    @admin.display(description="article", ordering="article__headline")
+    def article_headline(self, claim: Claim) -> SafeString:
+        headline = claim.article.headline
+        return format_html('<span title="{}">{}</span>', headline, clip(headline, 48))
+
+    @admin.display(description="updated", ordering="updated_at")
+    def updated(self, claim: Claim) -> SafeString | str:
+        return when(claim.updated_at)
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, claim: Claim) -> SafeString | str:
+        return when(claim.created_at)
+
+    @admin.display(description="published", ordering="published_at")
+    def published(self, claim: Claim) -> SafeString | str:
+        return when(claim.published_at)
 
     @admin.display(description="quote, in its context")
     def quote_in_context(self, claim: Claim) -> SafeString:
+        # The stored context is cut at a fixed length; shown, it starts and ends between words.
+        prefix, suffix = claim.prefix, claim.suffix
+        cut_before = bool(prefix) and claim.start > len(prefix)
+        if cut_before and not prefix[0].isspace() and (space := re.search(r"\s", prefix)):
+            prefix = prefix[space.end() :]  # the word cut in two goes
+        cut_after = len(suffix) == CONTEXT_CHARS
+        if cut_after and not suffix[-1].isspace() and (spaces := re.findall(r"\s", suffix)):
+            suffix = suffix[: suffix.rindex(spaces[-1])]
         return format_html(
             '<div class="claim-context">{}{}<mark>{}</mark>{}{}</div>',
-            "…" if claim.prefix and claim.start > len(claim.prefix) else "",
-            claim.prefix,
+            "…" if cut_before else "",
+            prefix,
             claim.quote,
-            claim.suffix,
-            "…" if claim.suffix else "",
+            suffix,
+            "…" if cut_after else "",
         )
 
     @admin.display(description="span")
@@ -383,15 +532,15 @@ class ClaimAdmin(ServiceAdmin):
         items = Evidence.objects.filter(claim_id=claim.pk).select_related("added_by").order_by("id")
         rows = format_html_join(
             "",
-            '<tr><td><a href="{}" rel="noopener noreferrer" target="_blank">{}</a></td>'
-            "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr><td data-label="source">{}</td><td data-label="publisher">{}</td>'
+            '<td class="claim-note" data-label="note">{}</td><td data-label="added">{}</td>'
+            '<td data-label="by">{}</td></tr>',
             (
                 (
-                    item.url,
-                    item.title or item.url,
+                    _link(item.url, item.title or item.url),
                     item.publisher,
                     item.note,
-                    timezone.localtime(item.added_at).strftime("%Y-%m-%d %H:%M"),
+                    when(item.added_at),
                     item.added_by.get_username() if item.added_by else "",
                 )
                 for item in items
@@ -400,8 +549,8 @@ class ClaimAdmin(ServiceAdmin):
         if not rows:
             return "None yet."
         return format_html(
-            "<table><thead><tr><th>source</th><th>publisher</th><th>note</th><th>added</th><th>by</th>"
-            "</tr></thead><tbody>{}</tbody></table>",
+            '<table class="claim-evidence desk-table"><thead><tr><th>source</th><th>publisher</th>'
+            "<th>note</th><th>added</th><th>by</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
 
@@ -410,11 +559,13 @@ class ClaimAdmin(ServiceAdmin):
         events = claim_events(claim_id=claim.pk)
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            '<tr><td data-label="version">{}</td><td data-label="at">{}</td><td data-label="by">{}</td>'
+            '<td data-label="action">{}</td><td class="claim-changes" data-label="changes">{}</td>'
+            '<td class="claim-note" data-label="note">{}</td></tr>',
             (
                 (
                     event.version,
-                    timezone.localtime(event.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    when(event.at),
                     event.actor.get_username(),
                     event.get_action_display(),
                     _changes_html(event.changes),
@@ -424,51 +575,114 @@ class ClaimAdmin(ServiceAdmin):
             ),
         )
         return format_html(
-            '<table class="claim-history"><thead><tr><th>version</th><th>at</th><th>actor</th>'
-            "<th>action</th><th>changes</th><th>note</th></tr></thead><tbody>{}</tbody></table>",
+            '<table class="claim-history">'
+            '<colgroup><col class="v"><col class="at"><col class="by"><col class="action">'
+            '<col class="changes"><col class="note"></colgroup>'
+            "<thead><tr><th>version</th><th>at</th><th>by</th><th>action</th><th>changes</th>"
+            "<th>note</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
 
 
-def _changes_html(changes: dict[str, Any]) -> SafeString:
-    def shown(value: Any) -> str:
-        if value is None:
-            return "—"
-        if isinstance(value, str):
-            return Truncator(value).chars(80)
-        return Truncator(json.dumps(value, ensure_ascii=False)).chars(80)
+def claim_source(chosen: Any) -> dict[str, Any] | None:
+    """The article an add form is for (`?article=`, or the one chosen in a posted form), with its
+    text as HTML: the existing claims marked, and every character as stored, so that the picker's
+    offsets (quote-picker.js) are the body's."""
+    article_id = article_id_from(chosen)
+    if article_id is None:
+        return None
+    article = Article.objects.filter(pk=article_id).only("id", "headline", "language", "body").first()
+    if article is None:
+        return None
+    spans = [
+        Span(claim_id=pk, start=start, end=end, status=status)
+        for pk, start, end, status in article.claims.values_list("id", "start", "end", "status")
+    ]
+    # An HTML parser reads a carriage return as a line feed; a character reference keeps it.
+    body_html = mark_safe(highlight_claims(article.body, spans).replace("\r", "&#13;"))
+    return {
+        "article": article,
+        "body_html": body_html,
+        "length": len(article.body),
+        "claims": len(spans),
+    }
 
-    return format_html_join(
-        "",
-        "<div>{}: {} → {}</div>",
-        ((field, shown(old), shown(new)) for field, (old, new) in changes.items()),
+
+def _link(url: str, text: str) -> SafeString:
+    """A link to an outside page; a URL that is not http(s) is shown, never linked."""
+    if not url.startswith(("https://", "http://")):
+        return format_html("{}", text)
+    return format_html('<a href="{}" rel="noopener noreferrer" target="_blank">{}</a>', url, text)
+
+
+def _change_value(field: str, value: Any) -> SafeString | str:
+    """One side of a change in the history, as an editor reads it."""
+    if value is None or value == "":
+        return "—"
+    if field == "status":
+        return status_label(value)
+    if field == "rating":
+        return rating_label(value)
+    if field == "evidence" and isinstance(value, dict):
+        url, title = str(value.get("url") or ""), str(value.get("title") or "")
+        link = _link(url, clip(title or url, 120))
+        publisher = str(value.get("publisher") or "")
+        return format_html("{} ({})", link, publisher) if publisher else link
+    if isinstance(value, str):
+        return clip(value, 240)
+    if isinstance(value, bool | int | float):
+        return str(value)
+    if isinstance(value, dict):
+        return clip(", ".join(f"{key}: {item}" for key, item in value.items()), 240)
+    return clip(str(value), 240)
+
+
+def _changes_html(changes: dict[str, Any]) -> SafeString:
+    lines: Iterable[tuple[str, SafeString | str, SafeString | str]] = (
+        (field, _change_value(field, old), _change_value(field, new)) for field, (old, new) in changes.items()
     )
+    return format_html_join("", '<div class="claim-change">{}: {} → {}</div>', lines)
 
 
 # --- history: read-only ----------------------------------------------------------------------
 
 
-class _ClaimLinkMixin:
+class _HistoryRowMixin:
+    class Media:
+        css = {"all": (DESK_CSS,)}
+
     @admin.display(description="claim", ordering="claim_id")
     def claim_link(self, row: ClaimEvent | Correction) -> SafeString:
         # By id: the claim may have been deleted, and its history outlives it.
         return format_html('<a href="{}">Claim {}</a>', claim_admin_url(row.claim_id), row.claim_id)
 
+    @admin.display(description="at", ordering="at")
+    def at_shown(self, row: ClaimEvent | Correction) -> SafeString | str:
+        return when(row.at)
+
 
 @admin.register(ClaimEvent)
-class ClaimEventAdmin(_ClaimLinkMixin, ReadOnlyAdmin):
-    list_display = ("at", "claim_link", "version", "action", "actor", "note_excerpt")
+class ClaimEventAdmin(_HistoryRowMixin, ReadOnlyAdmin):
+    list_display = ("at_shown", "claim_link", "version", "action", "actor", "note_excerpt")
     list_filter = ("action",)
     # Not the claim: a join would hide the history of deleted claims.
     list_select_related = ("actor",)
     search_fields = ("claim_id__exact",)
     search_help_text = "A claim's id."
     ordering = ("-id",)
-    fields = readonly_fields = ("at", "claim_link", "version", "action", "actor", "changes_shown", "note")
+    fields = readonly_fields = (
+        "at_shown",
+        "claim_link",
+        "version",
+        "action",
+        "actor",
+        "changes_shown",
+        "note",
+    )
 
     @admin.display(description="note")
     def note_excerpt(self, event: ClaimEvent) -> str:
-        return Truncator(event.note).chars(80)
+        return clip(event.note, 80)
 
     @admin.display(description="changes")
     def changes_shown(self, event: ClaimEvent) -> SafeString:
@@ -476,7 +690,7 @@ class ClaimEventAdmin(_ClaimLinkMixin, ReadOnlyAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(_ClaimLinkMixin, ReadOnlyAdmin):
-    list_display = ("at", "claim_link", "from_rating", "to_rating", "note")
+class CorrectionAdmin(_HistoryRowMixin, ReadOnlyAdmin):
+    list_display = ("at_shown", "claim_link", "from_rating", "to_rating", "note")
     ordering = ("-id",)
-    fields = readonly_fields = ("at", "claim_link", "from_rating", "to_rating", "note")
+    fields = readonly_fields = ("at_shown", "claim_link", "from_rating", "to_rating", "note")

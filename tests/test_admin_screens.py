@@ -1,0 +1,396 @@
+"""The desk in a real browser: headless Chromium, logged in through the admin's own login form, on
+a 1366-pixel screen and a 390-pixel phone.
+
+Each page must fit its width (nothing sticks out to the right, and the claim list's table fits its
+box), and is saved as a screenshot under var/screenshots/ to be looked at. The add form's picker
+is driven as an editor drives it: words selected in the article's text fill Quote, Start and End
+with the body's offsets (Python's code points, not JavaScript's UTF-16 units).
+
+Needs Debian's `chromium` and `chromium-driver` (or any Chromium and a matching chromedriver on
+PATH) and the `selenium` package; without them these tests are skipped.
+"""
+
+from __future__ import annotations
+
+import base64
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from claims.models import Article, Claim
+from claims.services.articles import article_create
+from claims.services.claims import claim_create, claim_update
+from claims.services.evidence import evidence_add
+from tests.helpers import make_token
+
+webdriver = pytest.importorskip(
+    "selenium.webdriver", reason="selenium is not installed (it is in requirements-dev.txt)"
+)
+from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+CHROMIUM = next(
+    (found for name in ("chromium", "chromium-browser", "google-chrome") if (found := shutil.which(name))),
+    None,
+)
+CHROMEDRIVER = shutil.which("chromedriver")
+
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="needs headless Chromium and chromedriver on PATH "
+    "(Debian: apt-get install chromium chromium-driver)",
+)
+
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
+SIZES = {"1366": (1366, 900), "390": (390, 844)}
+PASSWORD = "a desk password for the browser"
+
+# The picker's text: characters outside the BMP (two UTF-16 units each in JavaScript, one code
+# point each in Python) and curly quotes before the quote, and line breaks as stored.
+PICK_BODY = (
+    "Budget week 😀 began quietly.\n\n"
+    "The minister said: \u201cit\u2019s 12% now \U0001f44d\U0001f3fd, and falling\u201d, to applause.\n"
+    "Critics were unconvinced."
+)
+PICK_QUOTE = "it\u2019s 12% now \U0001f44d\U0001f3fd, and falling"
+LONG_NOTE = (
+    "Withdrawn while we check the delivery dates against the Turkish defence ministry's own "
+    "statements; the reporting we relied on gave two different months.\nBack to review."
+)
+
+
+@pytest.fixture(scope="module")
+def driver() -> Iterator[Any]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+        "--lang=en-US",
+    ):
+        options.add_argument(argument)
+    browser = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    browser.set_page_load_timeout(30)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def desk(live_server: Any, demo: Article) -> dict[str, Any]:
+    """The demo column and its claims, an article for the picker, and alice, an editor."""
+    make_token("alice", "editor")
+    alice = get_user_model().objects.get(username="alice")
+    alice.set_password(PASSWORD)
+    alice.save()
+    # A published claim with evidence, withdrawn with a long note: a full history to show.
+    claim = Claim.objects.filter(article=demo, status="published").order_by("id").first()
+    assert claim is not None
+    evidence_add(
+        actor=alice,
+        claim_id=claim.pk,
+        url="https://www.example.org/reports/2019/12/a-very-long-address-that-has-to-wrap-somewhere",
+        title="A second source, with a title long enough to wrap in its column",
+        publisher="Example Wire",
+    )
+    claim_update(actor=alice, claim_id=claim.pk, expected_versions=None, status="in_review", note=LONG_NOTE)
+    picks = article_create(headline="Budget week, with an emoji in its text", body=PICK_BODY)
+    claim_create(actor=alice, article_id=picks.pk, quote="Critics were unconvinced.", claimant="Critics")
+    return {"url": live_server.url, "article": demo, "claim": claim, "picks": picks}
+
+
+def log_in(driver: Any, base: str) -> None:
+    driver.set_window_size(*SIZES["1366"])
+    driver.delete_all_cookies()
+    driver.get(f"{base}/admin/login/?next=/admin/")
+    driver.find_element(By.NAME, "username").send_keys("alice")
+    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.rstrip("/").endswith("/admin"))
+
+
+def open_page(driver: Any, url: str) -> None:
+    driver.get(url)
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    assert "/admin/login/" not in driver.current_url, driver.current_url
+
+
+def screenshot(driver: Any, name: str) -> Path:
+    """The whole page, not only the window."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width, height = driver.execute_script("return [window.innerWidth, document.documentElement.scrollHeight]")
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 12_000), "scale": 1},
+        },
+    )
+    path = SCREENSHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+OVERFLOW = """
+const width = window.innerWidth;
+const out = [];
+for (const element of document.querySelectorAll('#content *')) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) continue;
+    if (element.closest('.select2-hidden-accessible, .hidden')) continue;
+    if (box.right > width + 1 || box.left < -1) {
+        const name = `${element.tagName.toLowerCase()}.${element.className}`;
+        out.push(`${name} [${Math.round(box.left)}, ${Math.round(box.right)}]`);
+    }
+}
+return {page: document.documentElement.scrollWidth, width: width, out: out.slice(0, 8)};
+"""
+
+
+RESULTS_TABLE = """
+const table = document.getElementById('result_list'), box = table.closest('.results');
+const heads = [...table.querySelectorAll('thead th')];
+return {
+    table: table.getBoundingClientRect().width,
+    box: box.clientWidth,
+    scroll: box.scrollWidth,
+    quote: table.querySelector('td.field-quote_excerpt').getBoundingClientRect().width,
+    head: Math.max(...heads.map(h => h.scrollWidth - h.clientWidth)),
+};
+"""
+
+HISTORY_NOTE = """
+const cells = [...document.querySelectorAll('table.claim-history td.claim-note')];
+const cell = cells.find(c => c.textContent.startsWith('Withdrawn'));
+const box = cell.getBoundingClientRect();
+return {width: box.width, height: box.height, text: cell.textContent};
+"""
+
+
+def assert_fits(driver: Any, where: str) -> None:
+    found = driver.execute_script(OVERFLOW)
+    assert found["page"] <= found["width"] + 1, f"{where}: the page scrolls sideways: {found}"
+    assert not found["out"], f"{where}: these stick out of the window: {found['out']}"
+
+
+PAGES = ("list", "claim", "add", "article")
+
+
+def page_urls(desk: dict[str, Any]) -> dict[str, str]:
+    base = desk["url"]
+    return {
+        "list": f"{base}/admin/claims/claim/",
+        "claim": f"{base}/admin/claims/claim/{desk['claim'].pk}/change/",
+        "add": f"{base}/admin/claims/claim/add/?article={desk['article'].pk}",
+        "article": f"{base}/admin/claims/article/{desk['article'].pk}/change/",
+    }
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_desks_pages_fit_the_screen(driver, desk, size):
+    log_in(driver, desk["url"])
+    driver.set_window_size(*SIZES[size])
+    assert driver.execute_script("return window.innerWidth") == SIZES[size][0]
+    for name, url in page_urls(desk).items():
+        open_page(driver, url)
+        screenshot(driver, f"{name}-{size}")
+        assert_fits(driver, f"{name} at {size}")
+        if name == "list" and size == "1366":
+            table = driver.execute_script(RESULTS_TABLE)
+            assert table["table"] <= table["box"] + 1, table
+            assert table["scroll"] <= table["box"] + 1, table  # no sideways scrolling in its box
+            assert table["quote"] >= 300, table  # the quote has the room
+            assert table["head"] <= 0, table  # no header cut
+        if name == "claim":
+            note = driver.execute_script(HISTORY_NOTE)
+            assert note["text"] == LONG_NOTE
+            assert note["width"] >= (250 if size == "1366" else 200), note  # a column, not a strip
+        if name == "add":
+            assert driver.find_element(By.CSS_SELECTOR, ".claim-source-text").is_displayed()
+
+
+def select_in_text(driver: Any, needle: str) -> None:
+    """Select `needle` in the add form's text with the mouse, from its first character to its last."""
+    box = driver.execute_script(
+        """
+        const [needle] = arguments;
+        const root = document.querySelector('.claim-source-text');
+        const at = root.textContent.indexOf(needle);
+        if (at < 0) return null;
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        const spots = [];
+        let seen = 0, node;
+        while ((node = walker.nextNode())) {
+            for (const index of [at, at + needle.length - 1]) {
+                if (index >= seen && index < seen + node.length) spots.push([node, index - seen]);
+            }
+            seen += node.length;
+        }
+        const rect = (node, offset) => {
+            const range = document.createRange();
+            range.setStart(node, offset);
+            range.setEnd(node, offset + 1);
+            return range.getClientRects()[0];
+        };
+        root.scrollIntoView({block: 'center'});
+        const first = rect(...spots[0]), last = rect(...spots[spots.length - 1]);
+        // Offsets from the element's centre, as Selenium's pointer moves take them.
+        const frame = root.getBoundingClientRect();
+        const cx = frame.left + frame.width / 2, cy = frame.top + frame.height / 2;
+        return {
+            x0: first.left + 1 - cx, y0: first.top + first.height / 2 - cy,
+            x1: last.right - 1 - cx, y1: last.top + last.height / 2 - cy,
+        };
+        """,
+        needle,
+    )
+    assert box is not None, f"{needle!r} is not in the text"
+    text = driver.find_element(By.CSS_SELECTOR, ".claim-source-text")
+    (
+        ActionChains(driver)
+        .move_to_element_with_offset(text, round(box["x0"]), round(box["y0"]))
+        .click_and_hold()
+        .move_to_element_with_offset(text, round(box["x1"]), round(box["y1"]))
+        .release()
+        .perform()
+    )
+
+
+def select_range(driver: Any, needle: str) -> None:
+    """Select exactly `needle` in the add form's text, as a script can (white space included)."""
+    driver.execute_script(
+        """
+        const [needle] = arguments;
+        const root = document.querySelector('.claim-source-text');
+        const at = root.textContent.indexOf(needle);
+        const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        let seen = 0, node, started = false;
+        while ((node = walker.nextNode())) {
+            if (!started && at < seen + node.length) {
+                range.setStart(node, at - seen);
+                started = true;
+            }
+            if (at + needle.length <= seen + node.length) {
+                range.setEnd(node, at + needle.length - seen);
+                break;
+            }
+            seen += node.length;
+        }
+        const selection = document.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        """,
+        needle,
+    )
+
+
+def fields(driver: Any) -> tuple[str, str, str]:
+    return tuple(  # type: ignore[return-value]
+        driver.find_element(By.NAME, name).get_attribute("value") for name in ("quote", "start", "end")
+    )
+
+
+def wait_for_quote(driver: Any, expected: str) -> tuple[str, str, str]:
+    try:
+        WebDriverWait(driver, 5).until(lambda d: fields(d)[0] == expected)
+    except TimeoutException:
+        status = driver.find_element(By.CSS_SELECTOR, ".claim-source-status").text
+        selected = driver.execute_script("return String(document.getSelection())")
+        pytest.fail(f"Quote, Start and End are {fields(driver)!r} ({status!r}); selected: {selected!r}")
+    return fields(driver)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_selecting_words_in_the_text_fills_quote_start_and_end(driver, desk, size):
+    picks: Article = desk["picks"]
+    log_in(driver, desk["url"])
+    driver.set_window_size(*SIZES[size])
+    open_page(driver, f"{desk['url']}/admin/claims/claim/add/?article={picks.pk}")
+    text = driver.find_element(By.CSS_SELECTOR, ".claim-source-text")
+    assert driver.execute_script("return arguments[0].textContent", text) == PICK_BODY
+
+    # Across a paragraph break, with the space after the last word: the line breaks are the
+    # body's "\n", and the white space at the end is left out.
+    select_range(driver, "began quietly.\n\nThe minister said: ")
+    _, start, end = wait_for_quote(driver, "began quietly.\n\nThe minister said:")
+    assert (int(start), int(end)) == (PICK_BODY.index("began"), PICK_BODY.index(":") + 1)
+
+    # With the mouse, after an emoji and curly quotes: offsets in code points.
+    select_in_text(driver, PICK_QUOTE)
+    _, start, end = wait_for_quote(driver, PICK_QUOTE)
+    python_start = PICK_BODY.index(PICK_QUOTE)
+    assert python_start != PICK_BODY.encode("utf-16-le").index(PICK_QUOTE.encode("utf-16-le")) // 2
+    assert (int(start), int(end)) == (python_start, python_start + len(PICK_QUOTE))
+    status = driver.find_element(By.CSS_SELECTOR, ".claim-source-status").text
+    assert f"characters {python_start} to {python_start + len(PICK_QUOTE)}" in status
+    screenshot(driver, f"add-picked-{size}")
+
+    driver.find_element(By.NAME, "claimant").send_keys("The minister")
+    driver.find_element(By.NAME, "_save").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.split("?")[0].endswith("/admin/claims/claim/"))
+    claim = Claim.objects.get(article=picks, claimant="The minister")
+    assert (claim.quote, claim.start, claim.end) == (PICK_QUOTE, python_start, python_start + len(PICK_QUOTE))
+
+
+def test_editing_a_picked_quote_clears_its_offsets(driver, desk):
+    picks: Article = desk["picks"]
+    log_in(driver, desk["url"])
+    open_page(driver, f"{desk['url']}/admin/claims/claim/add/?article={picks.pk}")
+    select_range(driver, "to applause")
+    assert wait_for_quote(driver, "to applause")[1:] != ("", "")
+    driver.find_element(By.NAME, "quote").send_keys(".")
+    assert fields(driver) == ("to applause.", "", "")
+
+
+def test_choosing_another_article_shows_its_text(driver, desk):
+    log_in(driver, desk["url"])
+    open_page(driver, f"{desk['url']}/admin/claims/claim/add/")
+    assert "Choose an article" in driver.find_element(By.ID, "claim-source").text
+    # The article picker is select2: open it, type, choose.
+    driver.find_element(By.CSS_SELECTOR, ".field-article .select2-selection").click()
+    search = WebDriverWait(driver, 5).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".select2-search__field")
+    )
+    search.send_keys("Budget week")
+    option = WebDriverWait(driver, 5).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, ".select2-results__option--highlighted")
+    )
+    option.click()
+    WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".claim-source-text"))
+    text = driver.find_element(By.CSS_SELECTOR, ".claim-source-text")
+    assert driver.execute_script("return arguments[0].textContent", text) == PICK_BODY
+    select_range(driver, "Budget week")
+    assert wait_for_quote(driver, "Budget week")[1:] == ("0", "11")
+
+
+def test_the_add_form_works_without_javascript(driver, desk):
+    """The text is there to copy from, and the quote is found by its words."""
+    picks: Article = desk["picks"]
+    log_in(driver, desk["url"])
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        open_page(driver, f"{desk['url']}/admin/claims/claim/add/?article={picks.pk}")
+        panel = driver.find_element(By.ID, "claim-source")
+        assert "Copy the claim's exact words" in panel.text
+        assert "Select the claim's words" not in panel.text
+        # Without select2, the article field is the plain select, already on the article.
+        driver.find_element(By.NAME, "quote").send_keys("to applause")
+        driver.find_element(By.NAME, "claimant").send_keys("Someone")
+        driver.find_element(By.NAME, "_save").click()
+        WebDriverWait(driver, 10).until(
+            lambda d: d.current_url.split("?")[0].endswith("/admin/claims/claim/")
+        )
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
+    claim = Claim.objects.get(article=picks, claimant="Someone")
+    assert PICK_BODY[claim.start : claim.end] == "to applause"
