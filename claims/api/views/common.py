@@ -15,8 +15,13 @@ from claims.platform.pagination import Page
 
 
 def page_response(request: Request, page: Page, results: Any) -> Response:
+    """A list's page: `{next, previous, results}`, and the same links in a `Link` header."""
     next_link, previous_link = page.links(request.build_absolute_uri())
-    return Response({"next": next_link, "previous": previous_link, "results": results})
+    link = page.link_header(next_link, previous_link)
+    return Response(
+        {"next": next_link, "previous": previous_link, "results": results},
+        headers={"Link": link} if link else None,
+    )
 
 
 def actor(request: Request) -> User:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -23,7 +23,8 @@ class ApiIndexView(APIView):
         operation_id="api_index",
         auth=[],
         summary="Where everything is",
-        description="Links to the collections and the documentation. Public: no token needed.",
+        description="Links to the collections and the documentation.\n\n**Who:** anyone: no token "
+        "needed, and one sent is not looked at. Rate-limited per client address.",
         responses={
             200: inline_serializer(
                 name="ApiIndex",
@@ -36,6 +37,18 @@ class ApiIndexView(APIView):
             ),
             **public_problems(),
         },
+        examples=[
+            OpenApiExample(
+                "Where everything is",
+                value={
+                    "articles": "https://claims.example.org/api/v1/articles/",
+                    "claims": "https://claims.example.org/api/v1/claims/",
+                    "schema": "https://claims.example.org/api/schema/",
+                    "docs": "https://claims.example.org/api/docs/",
+                },
+                response_only=True,
+            )
+        ],
     )
     def get(self, request: Request) -> Response:
         return Response(
