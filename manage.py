@@ -11,7 +11,7 @@ if __name__ == "__main__":
     # A checkout that `python3 dev.py serve` set up keeps its development key in var/: commands
     # run there (create_token, say) use it unless SECRET_KEY is set, as production's always is.
     dev_key = Path(__file__).resolve().parent / "var" / "secret_key"
-    if not os.environ.get("SECRET_KEY") and dev_key.is_file():
+    if "SECRET_KEY" not in os.environ and dev_key.is_file():
         os.environ["SECRET_KEY"] = dev_key.read_text().strip()
     from django.core.management import execute_from_command_line
 

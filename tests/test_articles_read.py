@@ -7,7 +7,7 @@ from tests.helpers import ARTICLES, assert_problem
 
 LIST_FIELDS = {
     "id", "headline", "author", "outlet", "url", "published_at", "language", "claim_count", "created_at",
-    "updated_at",
+    "updated_at", "version", "revision",
 }  # fmt: skip
 
 

@@ -36,6 +36,8 @@ def test_an_editor_creates_an_article_and_is_told_where_it_lives(alice):
         **sent,
         "id": article.pk,
         "claim_count": 0,
+        "version": 1,
+        "revision": 1,
         "created_at": body["created_at"],
         "updated_at": body["updated_at"],
     }

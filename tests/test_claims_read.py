@@ -14,7 +14,8 @@ from tests.helpers import CLAIMS, assert_problem
 
 FIELDS = {
     "id", "article", "quote", "start", "end", "claimant", "status", "rating", "summary", "evidence",
-    "corrections", "version", "published_at", "created_at", "updated_at",
+    "corrections", "version", "published_at", "created_at", "updated_at", "anchor", "anchor_score",
+    "revision",
 }  # fmt: skip
 
 

@@ -421,9 +421,6 @@ def test_changing_a_draft_verdict_is_not_a_correction(alice, make_claim):
 READ_ONLY = {
     "id": 424242,
     "version": 99,
-    "quote": "Critics say",
-    "start": 0,
-    "end": 11,
     "published_at": "2000-01-01T00:00:00Z",
     "created_at": "2000-01-01T00:00:00Z",
     "updated_at": "2000-01-01T00:00:00Z",

@@ -23,6 +23,8 @@ def anchor_quote(body: str, quote: str, *, start: int | None = None, end: int | 
     or, without offsets, at its only occurrence. Raises ValidationFailed saying what is wrong."""
     if not quote:
         raise ValidationFailed({"quote": ["The quote may not be empty."]})
+    if start is not None and start < 0:
+        raise ValidationFailed({"start": [f"`start` ({start}) may not be negative."]})
     positions = _occurrences(body, quote, limit=6)
     if start is None or end is None:
         if not positions:

@@ -11,6 +11,7 @@ from claims.models import (
     ARTICLE_BODY_MAX,
     LANGUAGE_TAG,
     SUMMARY_MAX,
+    AnchorKind,
     Claim,
     ClaimStatus,
     Rating,
@@ -77,6 +78,11 @@ class ClaimListParams(PageParams):
     updated_after = serializers.DateTimeField(
         required=False, help_text="RFC 3339 timestamp; claims changed strictly after it."
     )
+    anchor = serializers.ChoiceField(
+        required=False,
+        choices=AnchorKind.choices,
+        help_text="`fuzzy` or `orphaned`: the editors' queue of claims a correction unsettled.",
+    )
     ordering = serializers.ChoiceField(
         required=False,
         choices=[BY_ID.name, BY_RECENT_UPDATE.name],
@@ -105,6 +111,10 @@ class ArticleSerializer(serializers.Serializer):
     published_at = serializers.DateTimeField(allow_null=True)
     language = serializers.CharField()
     claim_count = serializers.IntegerField(read_only=True)
+    version = serializers.IntegerField(read_only=True, help_text="+1 on every change; the ETag's.")
+    revision = serializers.IntegerField(
+        read_only=True, help_text="1 for the text as first stored, +1 on every correction of the body."
+    )
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
@@ -145,6 +155,19 @@ class ClaimSerializer(serializers.Serializer):
     evidence = EvidenceSerializer(many=True)
     corrections = CorrectionSerializer(many=True)
     version = serializers.IntegerField()
+    anchor = serializers.ChoiceField(
+        choices=AnchorKind.choices,
+        help_text="`exact`: the quote stands unchanged in the current body; `fuzzy`: a correction "
+        "changed its words and it was placed again, awaiting an editor; `orphaned`: its place was "
+        "lost, and `quote`, `start` and `end` still refer to `revision`.",
+    )
+    anchor_score = serializers.FloatField(
+        allow_null=True,
+        help_text="0..1: how sure the last automatic re-anchoring was; null when placed by a person.",
+    )
+    revision = serializers.IntegerField(
+        help_text="The article revision that `start`, `end` and `quote` refer to."
+    )
     published_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
@@ -234,6 +257,58 @@ class ClaimUpdateInput(serializers.Serializer):
     summary = Text(max_length=SUMMARY_MAX, required=False, allow_blank=True)
     claimant = Text(max_length=200, required=False)
     note = Text(max_length=SUMMARY_MAX, required=False, allow_blank=True, default="")
+    quote = Text(
+        trim_whitespace=False,
+        max_length=ARTICLE_BODY_MAX,
+        required=False,
+        help_text="Places the claim again in the current body, as when creating one (with `start` "
+        "and `end`, or where the quote occurs once); the claim becomes `exact`.",
+    )
+    start = Integer(required=False, min_value=0, max_value=ARTICLE_BODY_MAX)
+    end = Integer(required=False, min_value=1, max_value=ARTICLE_BODY_MAX)
+    anchor = serializers.ChoiceField(
+        choices=[(AnchorKind.EXACT, AnchorKind.EXACT.label)],
+        required=False,
+        help_text="`exact` accepts a fuzzy claim's place as a re-anchoring found it.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("start" in attrs or "end" in attrs) and "quote" not in attrs:
+            raise serializers.ValidationError(
+                {"quote": ["Give the `quote` that stands at `start` and `end`."]}
+            )
+        if ("start" in attrs) != ("end" in attrs):
+            missing = "end" if "start" in attrs else "start"
+            raise serializers.ValidationError({missing: ["Give both `start` and `end`, or neither."]})
+        return attrs
+
+
+class ArticleUpdateInput(serializers.Serializer):
+    headline = Text(max_length=500, required=False)
+    author = Text(max_length=200, required=False, allow_blank=True)
+    outlet = Text(max_length=200, required=False, allow_blank=True)
+    url = Url(max_length=2000, required=False, allow_null=True, allow_blank=True)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    language = serializers.RegexField(
+        LANGUAGE_TAG,
+        max_length=35,
+        required=False,
+        trim_whitespace=False,
+        error_messages={"invalid": "Use a BCP 47 language tag such as `en` or `pt-BR`."},
+    )
+    body = Text(
+        max_length=ARTICLE_BODY_MAX,
+        trim_whitespace=False,
+        required=False,
+        help_text="A corrected text: stored as a new revision, every claim re-anchored in it.",
+    )
+    note = Text(
+        max_length=SUMMARY_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why the body was corrected, kept with the revision.",
+    )
 
 
 class EvidenceCreateInput(serializers.Serializer):

@@ -11,6 +11,7 @@ from claims.models.claims import (
     CONTEXT_CHARS,
     RATING_VALUES,
     SUMMARY_MAX,
+    AnchorKind,
     Claim,
     ClaimStatus,
     Evidence,
@@ -18,6 +19,7 @@ from claims.models.claims import (
 )
 from claims.models.history import ClaimEvent, Correction, EventAction
 from claims.models.ratelimits import RateLimitCounter
+from claims.models.revisions import ArticleRevision
 from claims.models.tokens import ApiToken
 
 __all__ = [
@@ -26,10 +28,12 @@ __all__ = [
     "LANGUAGE_TAG",
     "RATING_VALUES",
     "SUMMARY_MAX",
+    "AnchorKind",
     "ApiToken",
     "AppendOnlyModel",
     "AppendOnlyQuerySet",
     "Article",
+    "ArticleRevision",
     "Claim",
     "ClaimEvent",
     "ClaimStatus",

@@ -6,7 +6,7 @@ import re
 
 from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from claims.models.base import TimeStampedModel, not_blank
 
@@ -27,10 +27,14 @@ class Article(TimeStampedModel):
     language = models.CharField(
         max_length=35, default="en", validators=[RegexValidator(LANGUAGE_TAG, LANGUAGE_TAG_MESSAGE)]
     )
+    # The text as it now stands; every earlier text is kept as an ArticleRevision.
     body = models.TextField(
         validators=[MaxLengthValidator(ARTICLE_BODY_MAX, BODY_TOO_LONG)],
         error_messages={"blank": "The body may not be empty: claims are anchored in it."},
     )
+    # +1 on every change (the ETag's); `revision` +1 on every change of the body.
+    version = models.PositiveIntegerField(default=1)
+    revision = models.PositiveIntegerField(default=1)
 
     class Meta:
         constraints = [
@@ -45,6 +49,11 @@ class Article(TimeStampedModel):
                 condition=Q(body__length__lte=ARTICLE_BODY_MAX),
                 name="claims_article_body_max_length",
                 violation_error_message=f"The body may be at most {ARTICLE_BODY_MAX} characters.",
+            ),
+            models.CheckConstraint(
+                condition=Q(version__gte=1) & Q(revision__gte=1) & Q(revision__lte=F("version")),
+                name="claims_article_version_counts",
+                violation_error_message="An article's version and revision count from 1.",
             ),
             models.CheckConstraint(
                 condition=~Q(headline=""),

@@ -42,6 +42,14 @@ RATING_VALUES: dict[str, int | None] = {
 }
 
 
+class AnchorKind(models.TextChoices):
+    """How sure the service is that a claim stands where its offsets say, after corrections."""
+
+    EXACT = "exact", "Exact"
+    FUZZY = "fuzzy", "Fuzzy"
+    ORPHANED = "orphaned", "Orphaned"
+
+
 class Claim(TimeStampedModel):
     article = models.ForeignKey(Article, on_delete=models.PROTECT, related_name="claims")
     quote = models.TextField()
@@ -57,6 +65,12 @@ class Claim(TimeStampedModel):
     summary = models.TextField(max_length=SUMMARY_MAX, blank=True)
     version = models.PositiveIntegerField(default=1)
     published_at = models.DateTimeField(null=True, blank=True)
+    # The article revision whose body `start`, `end` and `quote` refer to; for exact and fuzzy
+    # claims it is the article's current one.
+    revision = models.PositiveIntegerField(default=1)
+    anchor = models.CharField(max_length=8, choices=AnchorKind.choices, default=AnchorKind.EXACT)
+    # How sure the last automatic re-anchoring was (0..1); NULL when a person placed the claim.
+    anchor_score = models.FloatField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -96,6 +110,21 @@ class Claim(TimeStampedModel):
                 violation_error_message="The summary is too long.",
             ),
             models.CheckConstraint(
+                condition=Q(anchor__in=AnchorKind.values),
+                name="claims_claim_anchor_valid",
+                violation_error_message="The anchor must be exact, fuzzy or orphaned.",
+            ),
+            models.CheckConstraint(
+                condition=Q(anchor_score__isnull=True) | (Q(anchor_score__gte=0) & Q(anchor_score__lte=1)),
+                name="claims_claim_anchor_score_range",
+                violation_error_message="An anchor score is between 0 and 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(revision__gte=1),
+                name="claims_claim_revision_positive",
+                violation_error_message="Revisions count from 1.",
+            ),
+            models.CheckConstraint(
                 condition=Q(version__gte=1),
                 name="claims_claim_version_positive",
                 violation_error_message="The version starts at 1.",
@@ -108,8 +137,9 @@ class Claim(TimeStampedModel):
                 violation_error_message="A published claim needs a rating, a summary and a publication time.",
             ),
             # One claim per span: anchoring the same words twice is a duplicate, not a new claim.
+            # (Per revision: an orphaned claim keeps the span it had in an older text.)
             models.UniqueConstraint(
-                fields=["article", "start", "end"],
+                fields=["article", "revision", "start", "end"],
                 name="claims_claim_unique_span",
                 violation_error_message="Another claim already anchors this quote at these offsets.",
             ),
@@ -117,6 +147,10 @@ class Claim(TimeStampedModel):
         indexes = [
             # GET /claims/?status=  (then keyset on id)
             models.Index(fields=["status", "id"], name="claims_claim_status"),
+            # GET /claims/?anchor=fuzzy|orphaned, the editors' queue: only the few unsettled rows.
+            models.Index(
+                fields=["anchor", "id"], condition=~Q(anchor=AnchorKind.EXACT), name="claims_claim_unsettled"
+            ),
             # GET /claims/?rating=  (then keyset on id)
             models.Index(fields=["rating", "id"], name="claims_claim_rating"),
             # GET /claims/?ordering=-updated_at  and  ?updated_after=  (keyset on updated_at, id)

@@ -17,6 +17,7 @@ class EventAction(models.TextChoices):
     CORRECTED = "corrected", "Corrected"
     EVIDENCE_ADDED = "evidence_added", "Evidence added"
     DELETED = "deleted", "Deleted"
+    REANCHORED = "reanchored", "Re-anchored"
 
 
 class ClaimEvent(AppendOnlyModel):

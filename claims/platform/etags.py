@@ -47,3 +47,23 @@ def none_match(header: str, current: str) -> bool:
     """True when `If-None-Match` names the current tag (weak comparison) or is `*`."""
     tags = parse_etags(header)
     return tags == ["*"] or any(tag.removeprefix("W/") == current.removeprefix("W/") for tag in tags)
+
+
+_ARTICLE_TAG = re.compile(r'"a(?P<id>[1-9][0-9]{0,18})-(?P<version>[1-9][0-9]{0,18})"')
+
+
+def article_etag(article_id: int, version: int) -> str:
+    """An article's tag, `"a<id>-<version>"`: one representation, whoever reads it."""
+    return f'"a{article_id}-{version}"'
+
+
+def article_versions_matching(header: str, article_id: int) -> frozenset[int] | None:
+    """The article versions an `If-Match` header accepts (strong comparison); None for `*`."""
+    tags = parse_etags(header)
+    if tags == ["*"]:
+        return None
+    return frozenset(
+        int(match["version"])
+        for tag in tags
+        if (match := _ARTICLE_TAG.fullmatch(tag)) and match["id"] == str(article_id)
+    )

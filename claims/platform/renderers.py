@@ -16,3 +16,10 @@ class OrjsonRenderer(JSONRenderer):
         if data is None:
             return b""
         return orjson.dumps(data, option=orjson.OPT_UTC_Z, default=str)
+
+
+class JsonLdRenderer(OrjsonRenderer):
+    """JSON-LD (a Web Annotation, ClaimReview), rendered like any JSON."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"

@@ -28,3 +28,7 @@ def article_page(
 
 def article_detail(*, article_id: int) -> Article | None:
     return Article.objects.annotate(claim_count=Count("claims")).filter(pk=article_id).first()
+
+
+def article_exists(*, article_id: int) -> bool:
+    return Article.objects.filter(pk=article_id).exists()

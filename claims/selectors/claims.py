@@ -23,7 +23,7 @@ ORDERINGS = {o.name: o for o in (BY_ID, BY_RECENT_UPDATE)}
 # The columns a claim's JSON needs; prefix and suffix (anchoring context) are internal.
 CLAIM_COLUMNS = (
     "id", "article_id", "quote", "start", "end", "claimant", "status", "rating", "summary", "version",
-    "published_at", "created_at", "updated_at",
+    "published_at", "created_at", "updated_at", "anchor", "anchor_score", "revision",
 )  # fmt: skip
 
 # Speed trick: `.values()` resolves its fields on every call; each read clones this one instead,
@@ -57,6 +57,7 @@ class ClaimFilters:
     claimant: str | None = None
     q: str | None = None
     updated_after: datetime | None = None
+    anchor: str | None = None
 
 
 def claim_rows(*, drafts_visible: bool, filters: ClaimFilters) -> QuerySet[Claim, dict[str, Any]]:
@@ -73,6 +74,8 @@ def claim_rows(*, drafts_visible: bool, filters: ClaimFilters) -> QuerySet[Claim
         claims = claims.filter(Q(rating=filters.rating) & visible)
     if filters.claimant:
         claims = claims.filter(claimant__icontains=filters.claimant)
+    if filters.anchor:
+        claims = claims.filter(anchor=filters.anchor)
     if filters.updated_after is not None:
         claims = claims.filter(updated_at__gt=filters.updated_after)
     if filters.q:
@@ -153,3 +156,10 @@ def verdict_details(*, rows: list[dict[str, Any]], drafts_visible: bool) -> Verd
             {"at": raw.aware(at), "from_rating": from_rating, "to_rating": to_rating, "note": note}
         )
     return details
+
+
+def claim_with_context(*, claim_id: int) -> dict[str, Any] | None:
+    """The row of one claim with its anchoring context and its article's URL, or None."""
+    return (
+        Claim.objects.values(*CLAIM_COLUMNS, "prefix", "suffix", "article__url").filter(pk=claim_id).first()
+    )

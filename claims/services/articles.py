@@ -5,17 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from typing_extensions import Unpack
 
-from claims.models import Article
+from claims.models import Article, ArticleRevision
 from claims.platform.db.updates import apply_changes
 from claims.platform.db.validation import validate_and_save
 from claims.platform.errors import NotFound, PreconditionFailed, ValidationFailed
+from claims.services.revisions import record_revision
 
 
-class ArticleMetadata(TypedDict, total=False):
-    """An article's metadata, as a partial update sends it: only the fields to change."""
+class ArticleChanges(TypedDict, total=False):
+    """What an article update may change: only the fields the caller sent."""
 
     headline: str
     author: str
@@ -23,10 +25,12 @@ class ArticleMetadata(TypedDict, total=False):
     url: str | None
     published_at: datetime | None
     language: str
+    body: str
 
 
 def article_create(
     *,
+    actor: User | None = None,
     headline: str,
     body: str,
     author: str = "",
@@ -44,37 +48,55 @@ def article_create(
         published_at=published_at,
         language=language,
     )
-    validate_and_save(article, taken=lambda: _url_taken(article))
+    with transaction.atomic():
+        validate_and_save(article, taken=lambda: _url_taken(article))
+        # The text as first stored is revision 1; corrections add the next ones.
+        ArticleRevision.objects.create(article=article, number=1, body=article.body, actor=actor)
     return article
 
 
 def article_update(
-    *, article_id: int, expected_updated_at: datetime | None = None, **metadata: Unpack[ArticleMetadata]
+    *,
+    actor: User,
+    article_id: int,
+    expected_versions: frozenset[int] | None = None,
+    note: str = "",
+    **changes: Unpack[ArticleChanges],
 ) -> Article:
-    """Change an article's metadata. There is no way to change its body: every claim's offsets
-    point into it.
+    """Change an article's metadata or its body. A new body is a correction: it is stored as the
+    article's next revision, with `note` (why), and every claim is re-anchored in it in this same
+    transaction (`claims.services.revisions`). Metadata-only changes make no revision.
 
-    `expected_updated_at` is the `updated_at` the caller read (None: any). Articles have no
-    version, so their last change stands in for one: if it is newer, someone else changed the
-    article meanwhile, and nothing is written.
+    `expected_versions` are the versions the caller accepts (its If-Match; None: any). A request
+    that changes nothing returns the article as it is.
     """
-    if "url" in metadata:
-        metadata["url"] = metadata["url"] or None
+    if "url" in changes:
+        changes["url"] = changes["url"] or None
     with transaction.atomic():
-        article = Article.objects.select_for_update().defer("body").filter(pk=article_id).first()
+        articles = Article.objects.select_for_update()
+        article = (articles if "body" in changes else articles.defer("body")).filter(pk=article_id).first()
         if article is None:
             raise NotFound(f"There is no article {article_id}.")
-        if expected_updated_at is not None and article.updated_at != expected_updated_at:
+        if expected_versions is not None and article.version not in expected_versions:
             raise PreconditionFailed(
-                f"The article has changed since you read it (last at {article.updated_at.isoformat()}). "
-                "Read it again, then retry."
+                f"The article has changed since you read it: it is at version {article.version}. "
+                "Fetch it again, then retry with its new ETag."
             )
-        changes = apply_changes(article, metadata)
-        if not changes:
+        old_body = article.body if "body" in changes else ""
+        changed = apply_changes(article, changes)
+        if not changed:
             return article
+        article.version += 1
+        if "body" in changed:
+            article.revision += 1
         validate_and_save(
-            article, taken=lambda: _url_taken(article), fields=changes, update_fields=[*changes, "updated_at"]
+            article,
+            taken=lambda: _url_taken(article),
+            fields=changed,
+            update_fields=[*changed, "version", "revision", "updated_at"],
         )
+        if "body" in changed:
+            record_revision(article=article, actor=actor, old_body=old_body, note=note)
     return article
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Final, TypedDict, cast
+from dataclasses import dataclass
+from typing import Any, Final, TypedDict, cast
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -11,6 +12,7 @@ from typing_extensions import Unpack
 
 from claims.anchoring.quotes import anchor_quote
 from claims.models import (
+    AnchorKind,
     Article,
     Claim,
     ClaimStatus,
@@ -19,7 +21,7 @@ from claims.models import (
 )
 from claims.platform.db.updates import apply_changes
 from claims.platform.db.validation import full_clean, validate_and_save
-from claims.platform.errors import Conflict, InvalidTransition, ValidationFailed
+from claims.platform.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from claims.services.versions import _lock, _record, _save_new_version
 
 S = ClaimStatus
@@ -52,7 +54,10 @@ def claim_create(
     end: int | None = None,
 ) -> Claim:
     with transaction.atomic():
-        article = Article.objects.filter(pk=article_id).only("id", "body").first()
+        # Locked, so that no correction of the body commits between reading it and the claim.
+        article = (
+            Article.objects.select_for_update().filter(pk=article_id).only("id", "body", "revision").first()
+        )
         if article is None:
             raise ValidationFailed({"article": [f"There is no article {article_id}."]})
         anchor = anchor_quote(article.body, quote, start=start, end=end)
@@ -64,6 +69,7 @@ def claim_create(
             prefix=anchor.prefix,
             suffix=anchor.suffix,
             claimant=claimant,
+            revision=article.revision,
         )
         # The anchor placed the quote within every constraint on its span; the database checks
         # them again on save.
@@ -86,7 +92,9 @@ def claim_create(
 def _span_taken(claim: Claim) -> ValidationFailed | None:
     """The problem to raise if another claim already anchors the same span."""
     existing = (
-        Claim.objects.filter(article_id=claim.article_id, start=claim.start, end=claim.end)
+        Claim.objects.filter(
+            article_id=claim.article_id, revision=claim.revision, start=claim.start, end=claim.end
+        )
         .exclude(pk=claim.pk)
         .values_list("id", flat=True)
         .first()
@@ -96,24 +104,43 @@ def _span_taken(claim: Claim) -> ValidationFailed | None:
     return ValidationFailed({"quote": [f"Claim {existing} already anchors this quote at these offsets."]})
 
 
+@dataclass(frozen=True)
+class Placing:
+    """An editor's settling of where a claim stands in the article's current body: its quote
+    there (`start` and `end` as when creating a claim: both or neither), or, with `accept`, the
+    place a re-anchoring found for a fuzzy claim, as it is."""
+
+    quote: str | None = None
+    start: int | None = None
+    end: int | None = None
+    accept: bool = False
+
+
 def claim_update(
     *,
     actor: User,
     claim_id: int,
     expected_versions: frozenset[int] | None,
     note: str = "",
+    placing: Placing | None = None,
     **wanted: Unpack[ClaimChanges],
 ) -> Claim:
-    """Change a claim's verdict, status or claimant, following the workflow.
+    """Change a claim's verdict, status or claimant, following the workflow, and settle its place.
 
     `expected_versions` are the versions the caller accepts (its `If-Match`; None: any). Moving a
     published verdict back to review, or correcting it in place, needs a `note`; publishing needs
-    a rating and a summary. A request that changes nothing returns the claim as it is.
+    a rating and a summary. A `placing` makes the claim `exact` where the editor says. A request
+    that changes nothing returns the claim as it is.
     """
     with transaction.atomic():
+        if placing is not None:
+            # The article first, as a correction of its body locks it, then the claim.
+            article = _lock_article_of(claim_id)
         claim = _lock(claim_id, expected_versions)
         current = claim.status
         changes = apply_changes(claim, wanted)
+        if placing is not None:
+            changes |= _settle(claim, article, placing)
         if not changes:
             return claim
 
@@ -153,9 +180,59 @@ def claim_update(
             if target != current
             else EventAction.UPDATED
         )
-        _save_new_version(claim, fields=[*changes, "published_at"])
+        saved = [*changes, "published_at", *(("prefix", "suffix") if "start" in changes else ())]
+        _save_new_version(claim, fields=saved)
         _record(claim, actor, action, changes, note=note)
     return claim
+
+
+def _lock_article_of(claim_id: int) -> Article:
+    article_id = Claim.objects.filter(pk=claim_id).values_list("article_id", flat=True).first()
+    if article_id is None:
+        raise NotFound(f"There is no claim {claim_id}.")
+    article = Article.objects.select_for_update().filter(pk=article_id).only("id", "body", "revision").first()
+    if article is None:  # articles are never deleted while claims point into them
+        raise NotFound(f"There is no claim {claim_id}.")
+    return article
+
+
+def _settle(claim: Claim, article: Article, placing: Placing) -> dict[str, list[Any]]:
+    """Make the claim exact where the editor says; the changes, as the history stores them."""
+    place: dict[str, Any]
+    if placing.quote is None:
+        if not placing.accept:
+            return {}
+        if claim.anchor != AnchorKind.FUZZY or claim.revision != article.revision:
+            raise ValidationFailed(
+                {
+                    "anchor": [
+                        f"Only a fuzzy claim's place can be accepted as it is; this claim is {claim.anchor}."
+                        + (
+                            " Give its `quote` (and `start`, `end`) in the current body to place it."
+                            if claim.anchor == AnchorKind.ORPHANED
+                            else ""
+                        )
+                    ]
+                }
+            )
+        place = {"anchor": AnchorKind.EXACT, "anchor_score": None}
+    else:
+        found = anchor_quote(article.body, placing.quote, start=placing.start, end=placing.end)
+        place = {
+            "quote": placing.quote,
+            "start": found.start,
+            "end": found.end,
+            "revision": article.revision,
+            "anchor": AnchorKind.EXACT,
+            "anchor_score": None,
+        }
+        claim.prefix, claim.suffix = found.prefix, found.suffix
+    changes = apply_changes(claim, place)
+    if "start" in changes or "end" in changes or "revision" in changes:
+        problem = _span_taken(claim)
+        if problem is not None:
+            raise problem
+    return changes
 
 
 def claim_delete(*, actor: User, claim_id: int, expected_versions: frozenset[int] | None) -> None:

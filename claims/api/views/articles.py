@@ -14,15 +14,20 @@ from claims.api.serializers import (
     ArticleDetailSerializer,
     ArticleListParams,
     ArticleSerializer,
+    ArticleUpdateInput,
 )
 from claims.api.views import examples
 from claims.api.views.common import actor, page_response
-from claims.platform.errors import NotFound
+from claims.platform.errors import NotFound, PreconditionRequired
+from claims.platform.etags import article_etag, article_versions_matching
 from claims.platform.params import body, query_params
 from claims.platform.schema import (
     EDITORS,
+    IF_MATCH,
+    IF_NONE_MATCH,
     READERS,
     describe,
+    etag_header,
     link_header,
     location_header,
     paginated,
@@ -32,7 +37,7 @@ from claims.platform.schema import (
     validation_example,
 )
 from claims.selectors.articles import article_detail, article_page
-from claims.services.articles import article_create
+from claims.services.articles import article_create, article_update
 
 # What an article's JSON shows: sent back in a body, these are ignored, not refused.
 ARTICLE_FIELDS = frozenset(ArticleDetailSerializer().fields)
@@ -154,10 +159,13 @@ class ArticleDetailView(APIView):
         summary="Get an article, with its body",
         description=describe(
             "One article with its full `body`, which claims' `start` and `end` index (in Unicode "
-            "code points).",
+            "code points), its `version` and its `revision`.",
             who=READERS,
+            conditional='The answer\'s `ETag` (`"a<id>-<version>"`) changes with every change of '
+            "the article; send it back in `If-None-Match` to get 304 while it holds, and in "
+            "`If-Match` to change the article.",
         ),
-        parameters=[path_id("article_id", "article")],
+        parameters=[path_id("article_id", "article"), IF_NONE_MATCH, etag_header(200, 304, example='"a1-1"')],
         responses={
             200: ArticleDetailSerializer,
             **problems(
@@ -180,4 +188,56 @@ class ArticleDetailView(APIView):
         article = article_detail(article_id=article_id)
         if article is None:
             raise NotFound(f"There is no article {article_id}.")
-        return Response(ArticleDetailSerializer(article).data)
+        return Response(
+            ArticleDetailSerializer(article).data, headers={"ETag": article_etag(article_id, article.version)}
+        )
+
+    @extend_schema(
+        operation_id="articles_partial_update",
+        summary="Change an article, or correct its body",
+        description=describe(
+            "Changes the article's metadata, or its `body`. A new body is a correction: it is "
+            "stored as the next revision (with `note`, why), and every claim of the article is "
+            "re-anchored in it in the same transaction: `exact` where its words stand unchanged, "
+            "`fuzzy` where the correction changed them but their place was found (the claim's "
+            "`quote` becomes the new words), `orphaned` where the place was lost (the claim keeps "
+            "its old `quote`, offsets and `revision`). Each re-anchored claim gets a new `version` "
+            "and a `reanchored` history event. Metadata-only changes make no revision. Read-only "
+            "fields in the body are ignored; fields the article does not have are a 400.",
+            who=EDITORS,
+            conditional='Needs `If-Match` with the article\'s current ETag (`"a<id>-<version>"`): '
+            "missing, 428; stale, 412, and nothing changes. The answer carries the new ETag.",
+        ),
+        parameters=[path_id("article_id", "article"), IF_MATCH, etag_header(200, example='"a1-2"')],
+        request=ArticleUpdateInput,
+        responses={200: ArticleDetailSerializer, **problems(404, 412, 413, 415, 428)},
+        examples=[
+            OpenApiExample(
+                "A corrected figure",
+                value={
+                    "body": examples.COLUMN.replace("70th", "seventieth", 1),
+                    "note": "Corrected: the anniversary spelled out, as in print.",
+                },
+                request_only=True,
+            ),
+            OpenApiExample("A new headline", value={"headline": "NATO's problems"}, request_only=True),
+            OpenApiExample("The corrected column", value=examples.article(body=True), response_only=True),
+        ],
+    )
+    def patch(self, request: Request, article_id: int) -> Response:
+        header = request.headers.get("If-Match")
+        if header is None:
+            raise PreconditionRequired(
+                "This request needs an If-Match header with the article's current ETag, so that it "
+                "cannot overwrite a change you have not seen. GET the article to read its ETag."
+            )
+        data = body(ArticleUpdateInput, request.data, read_only=ARTICLE_FIELDS)
+        note = data.pop("note", "")
+        article_update(
+            actor=actor(request),
+            article_id=article_id,
+            expected_versions=article_versions_matching(header, article_id),
+            note=note,
+            **data,
+        )
+        return self.get(request, article_id)

@@ -47,7 +47,7 @@ from claims.platform.schema import (
 )
 from claims.selectors.claims import ClaimFilters, claim_detail, claim_exists, claim_page, verdict_details
 from claims.selectors.history import claim_history_page
-from claims.services.claims import claim_create, claim_delete, claim_update
+from claims.services.claims import Placing, claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
 
 # What a claim's JSON shows: sent back in a body, these are ignored, not refused.
@@ -362,7 +362,20 @@ class ClaimDetailView(APIView):
     def patch(self, request: Request, claim_id: int) -> Response:
         expected = if_match(request, claim_id)
         data = body(ClaimUpdateInput, request.data, read_only=CLAIM_FIELDS)
-        claim_update(actor=actor(request), claim_id=claim_id, expected_versions=expected, **data)
+        place = {name: data.pop(name) for name in ("quote", "start", "end", "anchor") if name in data}
+        placing = (
+            Placing(
+                quote=place.get("quote"),
+                start=place.get("start"),
+                end=place.get("end"),
+                accept=place.get("anchor") == "exact",
+            )
+            if place
+            else None
+        )
+        claim_update(
+            actor=actor(request), claim_id=claim_id, expected_versions=expected, placing=placing, **data
+        )
         return _claim_response(request, claim_id)
 
     @extend_schema(

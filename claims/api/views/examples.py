@@ -49,6 +49,8 @@ def article(*, body: bool, claim_count: int = len(CLAIMS)) -> dict[str, Any]:
         "published_at": ARTICLE["published_at"],
         "language": ARTICLE["language"],
         "claim_count": claim_count,
+        "version": 1,
+        "revision": 1,
         "created_at": timestamp(0, 0),
         "updated_at": timestamp(0, 0),
     }
@@ -114,6 +116,9 @@ def claim(claim_id: int, *, drafts_visible: bool = True) -> dict[str, Any]:
         "evidence": evidence(claim_id) if shown else [],
         "corrections": [],
         "version": version,
+        "anchor": "exact",
+        "anchor_score": None,
+        "revision": 1,
         "published_at": timestamp(claim_id, version) if spec["status"] == "published" else None,
         "created_at": timestamp(claim_id, 1),
         "updated_at": timestamp(claim_id, version),
@@ -265,3 +270,45 @@ def history_link(claim_id: int) -> str:
     forward = encode_cursor(BY_ID, [second], reverse=False)
     back = encode_cursor(BY_ID, [second], reverse=True)
     return f'<{url}?cursor={forward}&page_size=1>; rel="next", <{url}?cursor={back}&page_size=1>; rel="prev"'
+
+
+# --- revisions and annotations -----------------------------------------------------------------
+
+
+def revision(*, body: bool) -> dict[str, Any]:
+    """The seed column's revision 1, as load_demo stored it."""
+    data = {
+        "revision": 1,
+        "created_at": timestamp(0, 0),
+        "actor": DEMO_ACTOR,
+        "note": "",
+        "characters": len(COLUMN),
+    }
+    return {**data, "body": COLUMN} if body else data
+
+
+def annotation(claim_id: int) -> dict[str, Any]:
+    """Claim `claim_id` as a W3C Web Annotation."""
+    spec = _spec(claim_id)
+    start, end = _offsets(claim_id)
+    value = {
+        "@context": "http://www.w3.org/ns/anno.jsonld",
+        "id": f"{claim_url(claim_id)}annotation/",
+        "type": "Annotation",
+        "motivation": "assessing" if spec["status"] == "published" else "highlighting",
+        "created": timestamp(claim_id, 1),
+        "modified": timestamp(claim_id, _version(claim_id)),
+        "target": {
+            "source": ARTICLE["url"],
+            "selector": [
+                {
+                    "type": "TextQuoteSelector",
+                    "exact": spec["quote"],
+                    "prefix": COLUMN[max(0, start - 32) : start],
+                    "suffix": COLUMN[end : end + 32],
+                },
+                {"type": "TextPositionSelector", "start": start, "end": end},
+            ],
+        },
+    }
+    return value

@@ -33,6 +33,7 @@ class Command(BaseCommand):
             article = Article.objects.filter(url=ARTICLE["url"]).first()
             if article is None:
                 article = article_create(
+                    actor=actor,
                     headline=ARTICLE["headline"],
                     author=ARTICLE["author"],
                     outlet=ARTICLE["outlet"],
