@@ -5,7 +5,8 @@ schema can rule out, and nothing else.
 other than 401, 403, 404 and 409, which depend on who asks and on what exists. These depend on
 what exists, or on rules beyond JSON Schema, in the same way:
 
-- 412: an If-Match tag that is not the claim's current version (which the schema cannot know);
+- 412: an If-Match tag that is not the claim's (or the article's) current version, which the
+  schema cannot know;
 - `cursor`: an opaque token that only the service's own `next`/`previous` links hold;
 - a claim's `article`, `quote`, `start`, `end`: the article must exist and the quote must stand in
   its body, once, or at the offsets given (both or neither);
@@ -38,11 +39,15 @@ FIELDS = {
     "GET /api/v1/articles/": {"cursor"},
     "GET /api/v1/claims/": {"cursor"},
     f"GET {CLAIM}history/": {"cursor"},
+    "GET /api/v1/articles/{article_id}/revisions/": {"cursor"},
     "POST /api/v1/claims/": {"article", "quote", "start", "end"},
-    f"PATCH {CLAIM}": {"note", "rating", "summary"},
+    # Placing a claim again: its quote must stand in the body, at start and end if given (both
+    # or neither); only a fuzzy claim's place can be accepted.
+    f"PATCH {CLAIM}": {"note", "rating", "summary", "quote", "start", "end", "anchor"},
 }
-URL_OPERATIONS = {"POST /api/v1/articles/", f"POST {CLAIM}evidence/"}
-IF_MATCH_OPERATIONS = {f"PATCH {CLAIM}", f"DELETE {CLAIM}", f"POST {CLAIM}evidence/"}
+ARTICLE = "/api/v1/articles/{article_id}/"
+URL_OPERATIONS = {"POST /api/v1/articles/", f"PATCH {ARTICLE}", f"POST {CLAIM}evidence/"}
+IF_MATCH_OPERATIONS = {f"PATCH {CLAIM}", f"DELETE {CLAIM}", f"POST {CLAIM}evidence/", f"PATCH {ARTICLE}"}
 
 
 def _problem(response: Any) -> dict[str, Any]:

@@ -1,24 +1,27 @@
-from django.urls import path
+from django.urls import path, register_converter
 
 from claims.api.views.annotations import ClaimAnnotationView
 from claims.api.views.articles import ArticleDetailView, ArticleListView
 from claims.api.views.claims import ClaimDetailView, ClaimEvidenceView, ClaimHistoryView, ClaimListView
 from claims.api.views.index import ApiIndexView
 from claims.api.views.revisions import RevisionDetailView, RevisionListView
+from claims.platform.converters import IdConverter
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", ApiIndexView.as_view(), name="api-index"),
     path("articles/", ArticleListView.as_view(), name="article-list"),
-    path("articles/<int:article_id>/", ArticleDetailView.as_view(), name="article-detail"),
-    path("articles/<int:article_id>/revisions/", RevisionListView.as_view(), name="article-revisions"),
+    path("articles/<id:article_id>/", ArticleDetailView.as_view(), name="article-detail"),
+    path("articles/<id:article_id>/revisions/", RevisionListView.as_view(), name="article-revisions"),
     path(
-        "articles/<int:article_id>/revisions/<int:number>/",
+        "articles/<id:article_id>/revisions/<id:number>/",
         RevisionDetailView.as_view(),
         name="article-revision",
     ),
     path("claims/", ClaimListView.as_view(), name="claim-list"),
-    path("claims/<int:claim_id>/", ClaimDetailView.as_view(), name="claim-detail"),
-    path("claims/<int:claim_id>/history/", ClaimHistoryView.as_view(), name="claim-history"),
-    path("claims/<int:claim_id>/evidence/", ClaimEvidenceView.as_view(), name="claim-evidence"),
-    path("claims/<int:claim_id>/annotation/", ClaimAnnotationView.as_view(), name="claim-annotation"),
+    path("claims/<id:claim_id>/", ClaimDetailView.as_view(), name="claim-detail"),
+    path("claims/<id:claim_id>/history/", ClaimHistoryView.as_view(), name="claim-history"),
+    path("claims/<id:claim_id>/evidence/", ClaimEvidenceView.as_view(), name="claim-evidence"),
+    path("claims/<id:claim_id>/annotation/", ClaimAnnotationView.as_view(), name="claim-annotation"),
 ]

@@ -194,13 +194,17 @@ def path_id(name: str, what: str) -> OpenApiParameter:
     )
 
 
-def etag_header(*codes: int, example: str = '"1-4-e"') -> OpenApiParameter:
+CLAIM_ETAG_PATTERN = r'^"[0-9]+-[0-9]+-[ce]"$'
+ARTICLE_ETAG_PATTERN = r'^"a[0-9]+-[0-9]+"$'
+
+
+def etag_header(*codes: int, example: str = '"1-4-e"', pattern: str = CLAIM_ETAG_PATTERN) -> OpenApiParameter:
     return OpenApiParameter(
         "ETag",
         location=OpenApiParameter.HEADER,
         response=list(codes),
         required=True,
-        type={"type": "string", "pattern": r'^"[0-9]+-[0-9]+-[ce]"$'},
+        type={"type": "string", "pattern": pattern},
         description='The claim\'s current entity tag, `"<id>-<version>-<view>"` (view `c` for '
         "clients, `e` for editors and admins); send it back in If-Match to change the claim.",
         examples=[OpenApiExample("The tag an editor gets", value=example)],

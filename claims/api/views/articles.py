@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status as http
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from claims.platform.errors import NotFound, PreconditionRequired
 from claims.platform.etags import article_etag, article_versions_matching
 from claims.platform.params import body, query_params
 from claims.platform.schema import (
+    ARTICLE_ETAG_PATTERN,
     EDITORS,
     IF_MATCH,
     IF_NONE_MATCH,
@@ -165,9 +166,14 @@ class ArticleDetailView(APIView):
             "the article; send it back in `If-None-Match` to get 304 while it holds, and in "
             "`If-Match` to change the article.",
         ),
-        parameters=[path_id("article_id", "article"), IF_NONE_MATCH, etag_header(200, 304, example='"a1-1"')],
+        parameters=[
+            path_id("article_id", "article"),
+            IF_NONE_MATCH,
+            etag_header(200, 304, example='"a1-1"', pattern=ARTICLE_ETAG_PATTERN),
+        ],
         responses={
             200: ArticleDetailSerializer,
+            304: OpenApiResponse(description="Not modified: your copy is current."),
             **problems(
                 404,
                 descriptions={404: "There is no article with this id."},
@@ -208,7 +214,11 @@ class ArticleDetailView(APIView):
             conditional='Needs `If-Match` with the article\'s current ETag (`"a<id>-<version>"`): '
             "missing, 428; stale, 412, and nothing changes. The answer carries the new ETag.",
         ),
-        parameters=[path_id("article_id", "article"), IF_MATCH, etag_header(200, example='"a1-2"')],
+        parameters=[
+            path_id("article_id", "article"),
+            IF_MATCH,
+            etag_header(200, example='"a1-2"', pattern=ARTICLE_ETAG_PATTERN),
+        ],
         request=ArticleUpdateInput,
         responses={200: ArticleDetailSerializer, **problems(404, 412, 413, 415, 428)},
         examples=[
