@@ -130,36 +130,32 @@ def verdict_details(*, rows: list[dict[str, Any]], drafts_visible: bool) -> Verd
     ids = [row["id"] for row in rows if verdict_visible(row["status"], drafts_visible=drafts_visible)]
     if not ids:
         return details
-    using = raw.reading(Evidence)
-    among, param = raw.any_of(using, "claim_id", ids)
-    evidence = raw.fetch_all(
-        using,
-        "SELECT claim_id, id, url, title, publisher, note, added_at "
-        f"FROM {raw.table(Evidence, using)} WHERE {among} ORDER BY id",
-        [param],
-    )
-    for claim_id, id_, url, title, publisher, note, added_at in evidence:
-        details.evidence[claim_id].append(
-            {"id": id_, "url": url, "title": title, "publisher": publisher, "note": note}
-            | {"added_at": raw.aware(added_at)}
-        )
-    using = raw.reading(Correction)
-    among, param = raw.any_of(using, "claim_id", ids)
-    corrections = raw.fetch_all(
-        using,
-        "SELECT claim_id, at, from_rating, to_rating, note "
-        f"FROM {raw.table(Correction, using)} WHERE {among} ORDER BY id",
-        [param],
-    )
-    for claim_id, at, from_rating, to_rating, note in corrections:
-        details.corrections[claim_id].append(
-            {"at": raw.aware(at), "from_rating": from_rating, "to_rating": to_rating, "note": note}
-        )
+    for claim_id, *values in _of_claims(
+        Evidence, ("id", "url", "title", "publisher", "note", "added_at"), ids
+    ):
+        item = dict(zip(("id", "url", "title", "publisher", "note", "added_at"), values, strict=True))
+        details.evidence[claim_id].append(item | {"added_at": raw.aware(item["added_at"])})
+    for claim_id, *values in _of_claims(Correction, ("at", "from_rating", "to_rating", "note"), ids):
+        item = dict(zip(("at", "from_rating", "to_rating", "note"), values, strict=True))
+        details.corrections[claim_id].append(item | {"at": raw.aware(item["at"])})
     return details
+
+
+def _of_claims(model: type[Evidence | Correction], columns: tuple[str, ...], ids: list[int]) -> list[Any]:
+    """(claim_id, *columns) of `model`'s rows for these claims, in id order."""
+    using = raw.reading(model)
+    among, param = raw.any_of(using, "claim_id", ids)
+    return raw.fetch_all(
+        using,
+        f"SELECT claim_id, {', '.join(columns)} FROM {raw.table(model, using)} WHERE {among} ORDER BY id",
+        [param],
+    )
 
 
 def claim_with_context(*, claim_id: int) -> dict[str, Any] | None:
     """The row of one claim with its anchoring context and its article's URL, or None."""
     return (
-        Claim.objects.values(*CLAIM_COLUMNS, "prefix", "suffix", "article__url").filter(pk=claim_id).first()
+        Claim.objects.values(*CLAIM_COLUMNS, "prefix", "suffix", "article__url")
+        .filter(pk=claim_id)
+        .first()
     )
