@@ -67,10 +67,11 @@ MIDDLEWARE = [
     # First, so that every answer (a 413, a 429, a 304) carries the CORS headers a browser needs
     # to read it, and a preflight is answered before anything asks for a token.
     "corsheaders.middleware.CorsMiddleware",
+    # Next, so that every API answer, an early refusal too, says it varies with the token.
+    "claims.platform.middleware.CachingHeadersMiddleware",
     "claims.platform.middleware.RequestLimitsMiddleware",
     "claims.platform.middleware.TrailingSlashMiddleware",
     "claims.platform.middleware.AddressRateLimitMiddleware",
-    "claims.platform.middleware.CachingHeadersMiddleware",
     "claims.platform.middleware.LoginRateLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

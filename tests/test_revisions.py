@@ -455,3 +455,19 @@ def test_a_client_cannot_patch_an_article(bob, column):
     article, _ = column
     etag = bob.get(article_url(article))["ETag"]
     assert_problem(bob.patch(article_url(article), {"body": "New."}, format="json", HTTP_IF_MATCH=etag), 403)
+
+
+def test_a_new_article_answers_with_the_etag_its_first_patch_needs(alice, db):
+    created = alice.post(ARTICLES, {"headline": "New", "body": "Prices rose."}, format="json")
+    assert created.status_code == 201
+    response = alice.patch(
+        created["Location"], {"body": "Prices fell."}, format="json", HTTP_IF_MATCH=created["ETag"]
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["revision"] == 2
+
+
+def test_an_early_refusal_varies_with_the_token_too(alice, db):
+    response = alice.generic("POST", ARTICLES, "{}", content_type="application/json; charset=latin-1")
+    assert_problem(response, 415)
+    assert "Authorization" in response["Vary"]

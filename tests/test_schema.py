@@ -126,7 +126,7 @@ def test_etag_and_location_headers_are_documented_where_they_are_always_sent(sch
     for path, method, code in [(CLAIM, "get", "200"), (CLAIM, "get", "304"), (CLAIM, "patch", "200")]:
         assert headers(path, method, code)["ETag"]["required"] is True, (path, method, code)
     assert set(headers(CLAIMS, "post", "201")) == {"ETag", "Location"}
-    assert set(headers(ARTICLES, "post", "201")) == {"Location"}
+    assert set(headers(ARTICLES, "post", "201")) == {"ETag", "Location"}
     # Only the responses that carry them: no ETag on an error.
     assert "ETag" not in headers(CLAIM, "get", "404")
     assert "headers" not in schema["paths"][CLAIM]["delete"]["responses"]["204"]

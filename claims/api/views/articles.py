@@ -102,7 +102,10 @@ class ArticleListView(APIView):
             "service writes (`id`, `claim_count`, the timestamps) are ignored if sent.",
             who=EDITORS,
         ),
-        parameters=[location_header(201, "article", example=f"{examples.API}/articles/1/")],
+        parameters=[
+            location_header(201, "article", example=f"{examples.API}/articles/1/"),
+            etag_header(201, example='"a1-1"', pattern=ARTICLE_ETAG_PATTERN),
+        ],
         request=ArticleCreateInput,
         responses={
             201: ArticleDetailSerializer,
@@ -150,7 +153,10 @@ class ArticleListView(APIView):
         return Response(
             ArticleDetailSerializer(article).data,
             status=http.HTTP_201_CREATED,
-            headers={"Location": request.build_absolute_uri(location)},
+            headers={
+                "Location": request.build_absolute_uri(location),
+                "ETag": article_etag(article.pk, article.version),
+            },
         )
 
 
