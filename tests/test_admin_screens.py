@@ -394,3 +394,83 @@ def test_the_add_form_works_without_javascript(driver, desk):
         driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})
     claim = Claim.objects.get(article=picks, claimant="Someone")
     assert PICK_BODY[claim.start : claim.end] == "to applause"
+
+
+# --- after a correction: a fuzzy claim's panel ----------------------------------------------------
+
+# A correction of the demo column: the quote from NATO's transcript spelled as it was said,
+# "defence" (its published claim becomes fuzzy), and a sentence deleted (its claim is orphaned).
+TRANSCRIPT_QUOTE = "Your leadership on defense spending is having a real impact"
+DELETED_SENTENCE = " Macron is ambivalent at best."
+CORRECTION_NOTE = "NATO's transcript has “defence”; the remark about Macron was withdrawn by the author."
+
+PANEL_BOX = """
+const panel = document.querySelector('.anchor-review');
+const box = panel.getBoundingClientRect();
+return {bottom: box.bottom + window.scrollY, width: box.width};
+"""
+
+
+def screenshot_to(driver: Any, name: str, bottom: float) -> Path:
+    """The page from its top down to `bottom` (CSS pixels), with some room under it."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width = driver.execute_script("return window.innerWidth")
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": round(bottom) + 24, "scale": 1},
+        },
+    )
+    path = SCREENSHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_fuzzy_claims_panel_shows_its_old_words_beside_the_new(driver, desk, size):
+    from claims.services.articles import article_update
+
+    article: Article = desk["article"]
+    alice = get_user_model().objects.get(username="alice")
+    body = Article.objects.get(pk=article.pk).body
+    assert TRANSCRIPT_QUOTE in body
+    assert DELETED_SENTENCE in body
+    corrected = body.replace(TRANSCRIPT_QUOTE, TRANSCRIPT_QUOTE.replace("defense", "defence")).replace(
+        DELETED_SENTENCE, ""
+    )
+    article_update(actor=alice, article_id=article.pk, body=corrected, note=CORRECTION_NOTE)
+    claim = Claim.objects.get(article=article, quote=TRANSCRIPT_QUOTE.replace("defense", "defence"))
+    assert claim.anchor == "fuzzy"
+
+    log_in(driver, desk["url"])
+    driver.set_window_size(*SIZES[size])
+    open_page(driver, f"{desk['url']}/admin/claims/claim/{claim.pk}/change/")
+    panel = driver.find_element(By.CSS_SELECTOR, ".anchor-review")
+    assert panel.find_element(By.CSS_SELECTOR, ".anchor-before del").text == "defense"
+    assert panel.find_element(By.CSS_SELECTOR, ".anchor-now ins").text == "defence"
+    accept = panel.find_element(By.CSS_SELECTOR, "button.anchor-accept")
+    assert accept.is_displayed()
+    box = driver.execute_script(PANEL_BOX)
+    screenshot_to(driver, f"anchor-queue-{size}", box["bottom"])
+    assert_fits(driver, f"the fuzzy claim's panel at {size}")
+    if size == "390":  # old above new, each the panel's width
+        before, now = (panel.find_element(By.CSS_SELECTOR, f".anchor-{side}") for side in ("before", "now"))
+        assert before.location["y"] < now.location["y"]
+    else:  # side by side
+        before, now = (panel.find_element(By.CSS_SELECTOR, f".anchor-{side}") for side in ("before", "now"))
+        assert before.location["y"] == now.location["y"]
+        assert before.location["x"] < now.location["x"]
+
+    # Placing it again: words selected in the current text fill the place form's fields.
+    panel.find_element(By.CSS_SELECTOR, ".anchor-place > summary").click()
+    select_range(driver, "spending is having a real impact")
+    quote, start, end = wait_for_quote(driver, "spending is having a real impact")
+    assert corrected[int(start) : int(end)] == quote
+
+    # One click accepts the place shown.
+    accept.click()
+    WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "ul.messagelist .success"))
+    claim.refresh_from_db()
+    assert (claim.anchor, claim.quote) == ("exact", TRANSCRIPT_QUOTE.replace("defense", "defence"))
+    assert not driver.find_elements(By.CSS_SELECTOR, ".anchor-review")

@@ -17,6 +17,8 @@ from claims.admin import articles, claims, tokens  # noqa: F401 -- registers the
 admin.site.site_header = "Claim tracker: the editors' desk"
 admin.site.site_title = "Claim tracker"
 admin.site.index_title = "Articles, claims and their history"
+# Django's home page, with the editors' queue of claims left unsettled by corrections on top.
+admin.site.index_template = "admin/claims/desk_index.html"
 # There are no reader pages yet (/articles/{id}/ is to come); the API's documentation exists.
 admin.site.site_url = "/api/docs/"
 # Django's sidebar of models took a fifth of a 1366-pixel screen from every list and form; the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -16,13 +17,14 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ForeignKey, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
 
+from claims.admin.anchors import QUEUE_TITLE, queue_url, review_of, score_shown, unsettled
 from claims.admin.base import (
     ReadOnlyAdmin,
     ServiceAdmin,
@@ -35,6 +37,7 @@ from claims.admin.base import (
 from claims.admin.display import (
     DESK_CSS,
     QUOTE_PICKER_JS,
+    anchor_badge,
     clip,
     labels,
     rating_label,
@@ -42,11 +45,12 @@ from claims.admin.display import (
     status_label,
     when,
 )
-from claims.admin.highlight import Span, claim_admin_url, highlight_claims
+from claims.admin.highlight import claim_admin_url, current_spans, highlight_claims
 from claims.anchoring.quotes import CONTEXT_CHARS, anchor_quote
 from claims.models import (
     ARTICLE_BODY_MAX,
     SUMMARY_MAX,
+    AnchorKind,
     Article,
     Claim,
     ClaimEvent,
@@ -54,9 +58,15 @@ from claims.models import (
     Correction,
     Evidence,
 )
-from claims.platform.errors import Conflict, DomainError, InvalidTransition, ValidationFailed
+from claims.platform.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    PreconditionFailed,
+    ValidationFailed,
+)
 from claims.selectors.history import claim_events
-from claims.services.claims import TRANSITIONS, claim_create, claim_delete, claim_update
+from claims.services.claims import TRANSITIONS, Placing, claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
 
 # --- claims ----------------------------------------------------------------------------------
@@ -213,6 +223,76 @@ class ClaimChangeFormWithEvidence(ClaimChangeForm):
         return cleaned
 
 
+# The form that places an unsettled claim again. Its controls stand in the claim's page, inside the
+# page's own form, and belong to this one by their `form` attribute (forms cannot nest); the
+# form element itself is outside (change_form.html).
+PLACE_FORM = "claim-place"
+
+
+class PlaceForm(forms.Form):
+    """Where an unsettled claim stands in the article's current text, as the editor says: its
+    words there, and their offsets if the words occur more than once (selecting them in the text
+    fills all three, quote-picker.js)."""
+
+    quote = forms.CharField(
+        max_length=ARTICLE_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "form": PLACE_FORM}),
+        help_text="Its exact words in the current text.",
+    )
+    start = forms.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=ARTICLE_BODY_MAX,
+        widget=forms.NumberInput(attrs={"form": PLACE_FORM}),
+    )
+    end = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=ARTICLE_BODY_MAX,
+        widget=forms.NumberInput(attrs={"form": PLACE_FORM}),
+        help_text="Offsets of the words in the current text. Leave both empty when they occur once.",
+    )
+    # The claim's version the page showed: a claim changed since is not placed.
+    expected_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput(attrs={"form": PLACE_FORM}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "place_%s")  # the page's own form has fields with ids too
+        super().__init__(*args, **kwargs)
+
+    def clean_quote(self) -> str:
+        return unix_newlines(self.cleaned_data["quote"])
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if (start is None) != (end is None) and "start" not in self.errors and "end" not in self.errors:
+            self.add_error("end" if end is None else "start", "Give both start and end, or neither.")
+        return cleaned
+
+    def add_refusal(self, refusal: DomainError) -> None:
+        if isinstance(refusal, ValidationFailed):
+            for field, reasons in refusal.errors.items():
+                for reason in reasons:
+                    self.add_error(field if field in ("quote", "start", "end") else None, reason)
+        else:
+            self.add_error(None, refusal.detail)
+
+
+def reasons_of(refusal: DomainError) -> str:
+    """A service's refusal as one sentence or a few, without the API's field names."""
+    if isinstance(refusal, ValidationFailed):
+        return " ".join(reason for reasons in refusal.errors.values() for reason in reasons)
+    return refusal.detail
+
+
+def version_from(value: Any) -> int | None:
+    text = str(value) if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
 class ArticleFilter(admin.SimpleListFilter):
     """By article, listed by headline: the related-field filter would load every article's body."""
 
@@ -237,7 +317,14 @@ class ArticleFilter(admin.SimpleListFilter):
 class ClaimAdmin(ServiceAdmin):
     list_display = ("id", "quote_excerpt", "claimant", "verdict", "article_headline", "updated")
     list_display_links = ("id", "quote_excerpt")
-    list_filter = ("status", "rating", ArticleFilter, ("claimant", admin.AllValuesFieldListFilter))
+    list_filter = (
+        "status",
+        "rating",
+        # The editors' queue after a correction: ?anchor__exact=fuzzy, ?anchor__exact=orphaned.
+        "anchor",
+        ArticleFilter,
+        ("claimant", admin.AllValuesFieldListFilter),
+    )
     search_fields = ("quote", "claimant")
     search_help_text = "Words from the quote, or the claimant."
     list_select_related = ("article",)
@@ -260,8 +347,28 @@ class ClaimAdmin(ServiceAdmin):
         return self.list_display
 
     def get_urls(self) -> list[URLPattern]:
-        source = path("source/", self.admin_site.admin_view(self.source_view), name="claims_claim_source")
-        return [source, *super().get_urls()]
+        view = self.admin_site.admin_view  # staff only, CSRF-protected, never cached
+        return [
+            path("source/", view(self.source_view), name="claims_claim_source"),
+            path("<path:object_id>/accept/", view(self.accept_view), name="claims_claim_accept"),
+            path("<path:object_id>/place/", view(self.place_view), name="claims_claim_place"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        anchor = request.GET.get("anchor__exact")
+        if anchor in (AnchorKind.FUZZY, AnchorKind.ORPHANED):
+            # The queue: the list says what it is, and what the editor does with each claim.
+            extra_context = {
+                **(extra_context or {}),
+                "title": f"{QUEUE_TITLE}: {AnchorKind(anchor).label.lower()}",
+                "anchor_queue": anchor,
+                "anchor_queue_other": queue_url(
+                    AnchorKind.ORPHANED if anchor == AnchorKind.FUZZY else AnchorKind.FUZZY,
+                    article_id_from(request.GET.get(ArticleFilter.parameter_name)),
+                ),
+            }
+        return super().changelist_view(request, extra_context)
 
     def formfield_for_foreignkey(self, db_field: ForeignKey, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "article":
@@ -293,8 +400,11 @@ class ClaimAdmin(ServiceAdmin):
         evidence: tuple[str, ...] = ("evidence_list",)
         if request.user.has_perm("claims.add_evidence"):
             evidence += EVIDENCE_FIELDS
+        # An unsettled claim's words and place are shown by the panel under its first fieldset
+        # (change_form.html), old beside new; its stored context would mix the two.
+        placed = () if unsettled(obj) else ("quote_in_context", "span")
         return [
-            (None, {"fields": ("article", "quote_in_context", "span", "claimant")}),
+            (None, {"fields": ("article", *placed, "claimant")}),
             ("Verdict", {"fields": ("status", "rating", "summary", "note", "expected_version")}),
             ("Evidence", {"fields": evidence}),
             ("History", {"fields": ("history",)}),
@@ -334,6 +444,10 @@ class ClaimAdmin(ServiceAdmin):
             context["subtitle"] = context["desk_crumb"] = (
                 f"Claim {obj.pk}: {clip(obj.claimant, 40)}: “{clip(obj.quote, 90)}”"
             )
+            if unsettled(obj):
+                context["anchor_review"] = self.anchor_review(
+                    obj, context.get("place_form"), can_settle=self.has_change_permission(request, obj)
+                )
         if add:
             chosen = form.data.get("article") if form.is_bound else form.initial.get("article")
             context["claim_source"] = claim_source(chosen)
@@ -351,6 +465,134 @@ class ClaimAdmin(ServiceAdmin):
             "admin/claims/claim/source.html",
             {"claim_source": source},
             status=200 if source is not None else 404,
+        )
+
+    # --- settling a claim a correction unsettled: accepted as it is, or placed again ----------
+
+    def anchor_review(
+        self, claim: Claim, place_form: PlaceForm | None, *, can_settle: bool
+    ) -> dict[str, Any]:
+        """The panel of an unsettled claim's page (anchor_review.html): its old words in the old
+        text beside its place in the current one, and the forms that settle it."""
+        article = Article.objects.only(*SOURCE_FIELDS).get(pk=claim.article_id)
+        review = review_of(claim, body=article.body, revision=article.revision)
+        if place_form is None:
+            # Its words to start from, not its offsets: words edited by hand are found by
+            # themselves, and a selection in the text fills the offsets again.
+            place_form = PlaceForm(initial={"quote": claim.quote, "expected_version": claim.version})
+        event = review.event
+        return {
+            "review": review,
+            "corrected_by": event.actor.get_username() if event else "",
+            "corrected_at": when(event.at) if event else "",
+            "note": event.note if event else "",
+            "score": score_shown(review.score),
+            "badge": anchor_badge(claim.anchor),
+            "can_settle": can_settle,
+            "version": claim.version,
+            "accept_url": reverse("admin:claims_claim_accept", args=[claim.pk]),
+            "place_url": reverse("admin:claims_claim_place", args=[claim.pk]),
+            "place_form": place_form,
+            "place_form_id": PLACE_FORM,
+            "source": source_of(article),
+            "article": article,
+        }
+
+    def _claim_to_settle(self, request: HttpRequest, object_id: str) -> Claim:
+        claim = self.get_object(request, unquote(object_id))
+        if claim is None:
+            raise Http404(f"There is no claim {object_id}.")
+        if not self.has_change_permission(request, claim):
+            raise PermissionDenied
+        return claim
+
+    def _stale(self, request: HttpRequest, claim_id: int, opened: int, what: str) -> None:
+        now = Claim.objects.filter(pk=claim_id).values_list("version", flat=True).first()
+        self.message_user(
+            request,
+            f"This claim was changed by someone else since you opened it (you opened version {opened}; "
+            f"it is now at version {now}), so {what}. Here it is as it now stands: look again, then "
+            "settle it if it still needs it.",
+            messages.ERROR,
+        )
+
+    def accept_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Accept this place: the fuzzy claim stands, exact, where the re-anchoring put it."""
+        claim = self._claim_to_settle(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        back = HttpResponseRedirect(claim_admin_url(claim.pk))
+        version = version_from(request.POST.get("expected_version"))
+        if version is None:
+            self.message_user(request, "The form was damaged, so nothing changed. Try again.", messages.ERROR)
+            return back
+        try:
+            with transaction.atomic():
+                settled = claim_update(
+                    actor=actor_of(request),
+                    claim_id=claim.pk,
+                    expected_versions=frozenset({version}),
+                    placing=Placing(accept=True),
+                )
+                self.log_change(request, settled, "Accepted its place after a correction.")
+        except PreconditionFailed:
+            self._stale(request, claim.pk, version, "its place was not accepted")
+        except DomainError as refusal:
+            self.message_user(request, f"Its place was not accepted. {reasons_of(refusal)}", messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                f"Accepted: claim {claim.pk} now stands exactly on “{clip(settled.quote, 120)}”.",
+                messages.SUCCESS,
+            )
+        return back
+
+    def place_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Place it here: the unsettled claim stands, exact, on the words the editor gives."""
+        claim = self._claim_to_settle(request, object_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not unsettled(claim):
+            # Its page has no place form to show a refusal on; and there is nothing to settle.
+            self.message_user(
+                request,
+                f"Claim {claim.pk} already stands exactly in the current text (someone may have "
+                "settled it since you opened it), so nothing was changed.",
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(claim_admin_url(claim.pk))
+        form = PlaceForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            placing = Placing(quote=data["quote"], start=data["start"], end=data["end"])
+            try:
+                with transaction.atomic():
+                    settled = claim_update(
+                        actor=actor_of(request),
+                        claim_id=claim.pk,
+                        expected_versions=frozenset({data["expected_version"]}),
+                        placing=placing,
+                    )
+                    self.log_change(request, settled, "Placed again after a correction.")
+            except PreconditionFailed:
+                self._stale(request, claim.pk, data["expected_version"], "it was not placed")
+                return HttpResponseRedirect(claim_admin_url(claim.pk))
+            except DomainError as refusal:
+                form.add_refusal(refusal)
+            else:
+                self.message_user(
+                    request,
+                    f"Placed: claim {claim.pk} now stands exactly on “{clip(settled.quote, 120)}”, "
+                    f"characters {settled.start} to {settled.end} of the current text.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(claim_admin_url(claim.pk))
+        # The claim's page again, as a GET would show it, with this form's errors and the words
+        # the editor gave; its own form still posts to the claim's page.
+        shown = copy.copy(request)
+        shown.method = "GET"
+        return self.change_view(
+            shown, object_id, form_url=claim_admin_url(claim.pk), extra_context={"place_form": form}
         )
 
     def save_model(self, request: HttpRequest, obj: Claim, form: Any, change: bool) -> None:
@@ -475,8 +717,10 @@ class ClaimAdmin(ServiceAdmin):
     # --- what the pages show -------------------------------------------------------------
 
     @admin.display(description="quote", ordering="quote")
-    def quote_excerpt(self, claim: Claim) -> str:
-        return clip(claim.quote, 160)
+    def quote_excerpt(self, claim: Claim) -> SafeString | str:
+        # A fuzzy or orphaned claim says so, after its words.
+        badge = anchor_badge(claim.anchor)
+        return format_html("{} {}", clip(claim.quote, 160), badge) if badge else clip(claim.quote, 160)
 
     @admin.display(description="status", ordering="status")
     def verdict(self, claim: Claim) -> SafeString:
@@ -584,20 +828,25 @@ class ClaimAdmin(ServiceAdmin):
         )
 
 
+# What the picker's text needs of an article.
+SOURCE_FIELDS = ("id", "headline", "language", "body", "revision")
+
+
 def claim_source(chosen: Any) -> dict[str, Any] | None:
     """The article an add form is for (`?article=`, or the one chosen in a posted form), with its
-    text as HTML: the existing claims marked, and every character as stored, so that the picker's
-    offsets (quote-picker.js) are the body's."""
+    text, to pick the quote from (`source_of`)."""
     article_id = article_id_from(chosen)
     if article_id is None:
         return None
-    article = Article.objects.filter(pk=article_id).only("id", "headline", "language", "body").first()
-    if article is None:
-        return None
-    spans = [
-        Span(claim_id=pk, start=start, end=end, status=status)
-        for pk, start, end, status in article.claims.values_list("id", "start", "end", "status")
-    ]
+    article = Article.objects.filter(pk=article_id).only(*SOURCE_FIELDS).first()
+    return None if article is None else source_of(article)
+
+
+def source_of(article: Article) -> dict[str, Any]:
+    """The article's current text as HTML, to pick words from: the claims that stand in it
+    marked, and every character as stored, so that the picker's offsets (quote-picker.js) are
+    the body's."""
+    spans = current_spans(article)
     # An HTML parser reads a carriage return as a line feed; a character reference keeps it.
     body_html = mark_safe(highlight_claims(article.body, spans).replace("\r", "&#13;"))
     return {
@@ -623,6 +872,10 @@ def _change_value(field: str, value: Any) -> SafeString | str:
         return status_label(value)
     if field == "rating":
         return rating_label(value)
+    if field == "anchor" and value in AnchorKind.values:
+        return str(AnchorKind(value).label)
+    if field == "anchor_score" and isinstance(value, int | float):
+        return score_shown(value)
     if field == "evidence" and isinstance(value, dict):
         url, title = str(value.get("url") or ""), str(value.get("title") or "")
         link = _link(url, clip(title or url, 120))

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from claims.models import ClaimStatus, Rating
+from claims.models import AnchorKind, ClaimStatus, Rating
 
 # The desk's stylesheet and script (claims/static/claims/admin/).
 DESK_CSS = "claims/admin/desk.css"
@@ -68,3 +68,22 @@ def labels(statuses: Any) -> str:
     """Statuses by their labels, in the workflow's order: "In review, Not checkable"."""
     wanted = set(statuses)
     return ", ".join(str(label) for value, label in ClaimStatus.choices if value in wanted) or "nothing"
+
+
+# How a claim stands in its article's text after corrections, as the desk says it.
+ANCHOR_HINTS: dict[str, str] = {
+    AnchorKind.FUZZY: "A correction of the article changed its words: an editor checks its new place.",
+    AnchorKind.ORPHANED: "A correction of the article lost its place: an editor places it again.",
+}
+
+
+def anchor_badge(anchor: str) -> SafeString | str:
+    """A fuzzy or orphaned claim's mark in lists; nothing for an exact one."""
+    if anchor not in ANCHOR_HINTS:
+        return ""
+    return format_html(
+        '<span class="claim-anchor claim-anchor-{}" title="{}">{}</span>',
+        anchor,
+        ANCHOR_HINTS[anchor],
+        AnchorKind(anchor).label,
+    )

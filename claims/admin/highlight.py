@@ -11,6 +11,9 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from claims.models import (
+    AnchorKind,
+    Article,
+    Claim,
     ClaimStatus,
 )
 
@@ -23,6 +26,9 @@ class Span:
     start: int
     end: int
     status: str
+    # A fuzzy claim is marked as such: a correction changed its words, and no editor has checked
+    # its new place yet. (Orphaned claims have no place in the current text to mark.)
+    anchor: str = AnchorKind.EXACT
 
 
 def highlight_claims(
@@ -51,8 +57,14 @@ def highlight_claims(
         if not active:
             pieces.append(escape(text))
             continue
-        title = "; ".join(f"Claim {s.claim_id}: {ClaimStatus(s.status).label}" for s in active)
+        title = "; ".join(
+            f"Claim {s.claim_id}: {ClaimStatus(s.status).label}"
+            + (", fuzzy" if s.anchor == AnchorKind.FUZZY else "")
+            for s in active
+        )
         classes = list(dict.fromkeys(f"claim-{s.status}" for s in active))
+        if any(s.anchor == AnchorKind.FUZZY for s in active):
+            classes.append("claim-fuzzy")
         if len(active) > 1:
             classes.append("claim-overlap")
         mark = format_html(
@@ -67,6 +79,18 @@ def highlight_claims(
             mark = format_html('<a href="{}">{}</a>', href(innermost.claim_id), mark)
         pieces.append(mark)
     return format_html_join("", "{}", ((piece,) for piece in pieces))
+
+
+def current_spans(article: Article) -> list[Span]:
+    """The article's claims that stand in its current text. An orphaned claim's offsets point
+    into the older revision it lost its place in, so it is left out."""
+    rows = Claim.objects.filter(article_id=article.pk, revision=article.revision).values_list(
+        "id", "start", "end", "status", "anchor"
+    )
+    return [
+        Span(claim_id=pk, start=start, end=end, status=status, anchor=anchor)
+        for pk, start, end, status, anchor in rows
+    ]
 
 
 def claim_admin_url(claim_id: int) -> str:

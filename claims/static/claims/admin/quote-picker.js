@@ -10,6 +10,9 @@
  *
  * Without JavaScript the form works as before: the text is shown to copy from, and the quote is
  * found by its words.
+ *
+ * The same text and fields place again a claim that a correction left fuzzy or orphaned (a
+ * claim's page, anchor_review.html).
  */
 (function () {
   "use strict";
@@ -20,7 +23,10 @@
 
   function init() {
     const panel = document.getElementById("claim-source");
-    const form = panel && panel.closest("form");
+    // The add form's text is inside its form. On a claim's page, the text to place an unsettled
+    // claim again names its form (data-form): that form's fields stand in the page's own form,
+    // and belong to the other by their `form` attribute, which form.elements follows.
+    const form = panel && (panel.dataset.form ? document.getElementById(panel.dataset.form) : panel.closest("form"));
     if (!form || !form.elements.quote || !form.elements.start || !form.elements.end) {
       return;
     }
@@ -131,6 +137,43 @@
           say("The article's text could not be loaded; the form still works without it.");
         });
     }
+
+    function showNear() {
+      // On a claim's page, the text opens at the claim's place (or where its words stood), not
+      // at the top of a long article. `data-near` is an offset in code points.
+      const text = textElement();
+      const near = Number(panel.dataset.near);
+      if (!text || panel.dataset.near === undefined || !Number.isFinite(near) || text.clientHeight === 0) {
+        return;
+      }
+      const walker = document.createTreeWalker(text, NodeFilter.SHOW_TEXT);
+      let seen = 0;
+      let node;
+      while ((node = walker.nextNode())) {
+        const length = codePoints(node.data);
+        if (seen + length > near) {
+          const units = Array.from(node.data).slice(0, near - seen).join("").length;
+          const range = document.createRange();
+          range.setStart(node, units);
+          range.setEnd(node, Math.min(node.data.length, units + 1));
+          const spot = range.getBoundingClientRect();
+          const frame = text.getBoundingClientRect();
+          text.scrollTop += spot.top - frame.top - text.clientHeight / 3;
+          return;
+        }
+        seen += length;
+      }
+    }
+
+    const folded = panel.closest("details");
+    if (folded) {
+      folded.addEventListener("toggle", function () {
+        if (folded.open) {
+          showNear();
+        }
+      });
+    }
+    showNear();
 
     document.addEventListener("selectionchange", selectionChanged);
     panel.addEventListener("mouseup", selectionChanged);
