@@ -155,7 +155,5 @@ def _of_claims(model: type[Evidence | Correction], columns: tuple[str, ...], ids
 def claim_with_context(*, claim_id: int) -> dict[str, Any] | None:
     """The row of one claim with its anchoring context and its article's URL, or None."""
     return (
-        Claim.objects.values(*CLAIM_COLUMNS, "prefix", "suffix", "article__url")
-        .filter(pk=claim_id)
-        .first()
+        Claim.objects.values(*CLAIM_COLUMNS, "prefix", "suffix", "article__url").filter(pk=claim_id).first()
     )
