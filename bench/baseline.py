@@ -65,7 +65,7 @@ WHERE t.prefix = %s LIMIT 1
 """
 CLAIM_COLUMNS = (
     'id, article_id, quote, start, "end", claimant, status, rating, summary, version, '
-    "published_at, created_at, updated_at"
+    "published_at, created_at, updated_at, anchor, anchor_score, revision"
 )
 # The service's text search: the stored vectors and their GIN indexes (migration 0005), and the
 # same choice of access path (claims.selectors.search_is_selective).
@@ -188,6 +188,9 @@ def claims_json(conn: psycopg.Connection, rows: list[tuple], drafts_visible: boo
         pub,
         created,
         updated,
+        anchor,
+        anchor_score,
+        revision,
     ) in rows:
         visible = drafts_visible or status == "published"
         out.append(
@@ -204,6 +207,9 @@ def claims_json(conn: psycopg.Connection, rows: list[tuple], drafts_visible: boo
                 "evidence": evidence.get(cid, []) if visible else [],
                 "corrections": corrections.get(cid, []) if visible else [],
                 "version": version,
+                "anchor": anchor,
+                "anchor_score": anchor_score,
+                "revision": revision,
                 "published_at": pub,
                 "created_at": created,
                 "updated_at": updated,
