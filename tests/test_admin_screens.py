@@ -267,6 +267,14 @@ def select_in_text(driver: Any, needle: str) -> None:
 
 def select_range(driver: Any, needle: str) -> None:
     """Select exactly `needle` in the add form's text, as a script can (white space included)."""
+    # The text may still be arriving (or be replaced by the article picker's script): wait for it.
+    WebDriverWait(driver, 10).until(
+        lambda d: d.execute_script(
+            "const root = document.querySelector('.claim-source-text');"
+            "return root !== null && root.textContent.includes(arguments[0]);",
+            needle,
+        )
+    )
     driver.execute_script(
         """
         const [needle] = arguments;
