@@ -12,3 +12,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests do not run collectstatic: let WhiteNoise find files in the apps instead of STATIC_ROOT.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# The browser tests log in through the real form, again and again from one address; the login
+# limit's own tests set their quota themselves.
+RATE_LIMIT_LOGIN = "1000/minute"

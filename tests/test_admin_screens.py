@@ -66,7 +66,7 @@ LONG_NOTE = (
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def driver() -> Iterator[Any]:
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
