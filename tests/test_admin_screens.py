@@ -363,7 +363,8 @@ def test_editing_a_picked_quote_clears_its_offsets(driver, desk):
 def test_choosing_another_article_shows_its_text(driver, desk):
     log_in(driver, desk["url"])
     open_page(driver, f"{desk['url']}/admin/claims/claim/add/")
-    assert "Choose an article" in driver.find_element(By.ID, "claim-source").text
+    source = WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, "claim-source"))
+    assert "Choose an article" in source.text
     # The article picker is select2: open it, type, choose.
     driver.find_element(By.CSS_SELECTOR, ".field-article .select2-selection").click()
     search = WebDriverWait(driver, 5).until(
