@@ -356,10 +356,14 @@ def pick_spans(rng: random.Random, body: str, sentences: list[tuple[int, int]], 
     return spans
 
 
-ARTICLE_COLUMNS = "id created_at updated_at headline author outlet url published_at language body".split()
+ARTICLE_COLUMNS = (
+    "id created_at updated_at headline author outlet url published_at language body version revision"
+).split()
+# Revision 1 of each article: its body as first stored, as migration 0009 and the services make it.
+REVISION_COLUMNS = "id article_id number body note created_at".split()
 CLAIM_COLUMNS = (
     "id created_at updated_at quote start end prefix suffix claimant status rating summary version "
-    "published_at article_id"
+    "published_at article_id revision anchor"
 ).split()
 EVIDENCE_COLUMNS = "id url title publisher note added_at added_by_id claim_id".split()
 EVENT_COLUMNS = "id at action changes note version actor_id claim_id".split()
@@ -386,7 +390,15 @@ class Loader:
         self.evidence = Stream(stack, url, "claims_evidence", EVIDENCE_COLUMNS)
         self.events = Stream(stack, url, "claims_claimevent", EVENT_COLUMNS)
         self.corrections = Stream(stack, url, "claims_correction", CORRECTION_COLUMNS)
-        self.streams = (self.articles, self.claims, self.evidence, self.events, self.corrections)
+        self.revisions = Stream(stack, url, "claims_articlerevision", REVISION_COLUMNS)
+        self.streams = (
+            self.articles,
+            self.claims,
+            self.evidence,
+            self.events,
+            self.corrections,
+            self.revisions,
+        )
         self.claim_id = self.evidence_id = self.event_id = self.correction_id = 0
 
     def article(self, article_id: int) -> None:
@@ -402,8 +414,9 @@ class Loader:
         url = f"https://{site}.example/{published:%Y/%m}/{slug}-{article_id}"
         self.articles.row(
             f"{article_id}\t{ts(created)}\t{ts(created)}\t{esc(headline)}\t{author}\t{outlet}\t"
-            f"{url}\t{ts(published)}\ten\t{esc(body)}\n"
+            f"{url}\t{ts(published)}\ten\t{esc(body)}\t1\t1\n"
         )
+        self.revisions.row(f"{article_id}\t{article_id}\t1\t{esc(body)}\t\t{ts(created)}\n")
         spans = pick_spans(rng, body, sentences, self.counts[article_id - 1])
         names = rng.choices(self.claimants, cum_weights=self.claimant_cum, k=len(spans))
         states = rng.choices(STATUSES, weights=STATUS_WEIGHTS, k=len(spans))
@@ -483,7 +496,7 @@ class Loader:
         self.claims.row(
             f"{self.claim_id}\t{ts(at)}\t{ts(self.when)}\t{esc(quote)}\t{start}\t{end}\t{esc(prefix)}\t"
             f"{esc(suffix)}\t{claimant}\t{status}\t{rating or NULL}\t{esc(summary)}\t{len(self.history)}\t"
-            f"{ts(published_at)}\t{article_id}\n"
+            f"{ts(published_at)}\t{article_id}\t1\texact\n"
         )
 
     def later(self, low: float = 10, high: float = 4000) -> datetime:
@@ -519,13 +532,20 @@ def generate(args: argparse.Namespace, url: str, desk_ids: list[int]) -> dict[st
         for stream in loader.streams:
             stream.flush()
         # Leaving the stack ends each COPY, then commits and closes its connection.
-    names = ("articles", "claims", "evidence", "events", "corrections")
+    names = ("articles", "claims", "evidence", "events", "corrections", "revisions")
     return {name: stream.rows for name, stream in zip(names, loader.streams, strict=True)}
 
 
 # --- schema handling ------------------------------------------------------------------------------
 
-LOADED = ["claims_article", "claims_claim", "claims_evidence", "claims_claimevent", "claims_correction"]
+LOADED = [
+    "claims_article",
+    "claims_claim",
+    "claims_evidence",
+    "claims_claimevent",
+    "claims_correction",
+    "claims_articlerevision",
+]
 
 INDEXES_SQL = """
 SELECT c.relname, t.relname, pg_get_indexdef(i.indexrelid)
@@ -602,6 +622,7 @@ def index_cost(name: str, table: str) -> float:
         "claims_evidence": 3,
         "claims_correction": 0.1,
         "claims_article": 0.1,
+        "claims_articlerevision": 0.1,
     }[table]
     if "search" in name:
         weight *= 6 if table == "claims_claim" else 300
@@ -665,7 +686,10 @@ def phase(name: str, started: float) -> None:
 
 
 def marker(args: argparse.Namespace) -> str:
-    return f"{MARKER} seed={args.seed} articles={args.articles} claims={args.claims}"
+    """What the database was made from: the sizes, the seed and the newest migration, so a change
+    of schema regenerates the data instead of loading the service against stale tables."""
+    newest = max(path.stem for path in (ROOT / "claims" / "migrations").glob("0*.py"))
+    return f"{MARKER} seed={args.seed} articles={args.articles} claims={args.claims} schema={newest}"
 
 
 def main() -> int:
@@ -783,6 +807,7 @@ def main() -> int:
                 "claims_evidence",
                 "claims_article",
                 "claims_correction",
+                "claims_articlerevision",
             ]
         ],
     )

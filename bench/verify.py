@@ -86,6 +86,13 @@ CHECKS = [
         """SELECT count(*) FROM claims_claim WHERE updated_at < created_at
            OR (published_at IS NOT NULL AND (published_at < created_at OR published_at > updated_at))""",
     ),
+    (
+        "each article is at revision 1, whose body is the article's, and its claims are anchored to it",
+        """SELECT (SELECT count(*) FROM claims_article a WHERE a.revision <> 1 OR NOT EXISTS (
+                     SELECT 1 FROM claims_articlerevision r
+                     WHERE r.article_id = a.id AND r.number = 1 AND r.body = a.body))
+                + (SELECT count(*) FROM claims_claim WHERE revision <> 1 OR anchor <> 'exact')""",
+    ),
 ]
 
 STATS = [
