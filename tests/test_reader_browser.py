@@ -37,9 +37,7 @@ def column(transactional_db: Any) -> Article:
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 900), (390, 844)])
 def test_the_seed_columns_page_in_a_browser(live_server, column, width, height):
-    published = dict(
-        Claim.objects.filter(article=column, status="published").values_list("id", "rating")
-    )
+    published = dict(Claim.objects.filter(article=column, status="published").values_list("id", "rating"))
     unpublished = list(Claim.objects.filter(article=column).exclude(status="published").values("id", "quote"))
     axe = axe_script()
     with chromium(width, height) as browser:

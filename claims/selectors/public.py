@@ -21,7 +21,17 @@ from claims.selectors.visibility import visible_verdicts
 PUBLIC = visible_verdicts(drafts_visible=False)
 
 # The article as its page and its ClaimReview show it.
-ARTICLE_COLUMNS = ("id", "headline", "author", "outlet", "url", "published_at", "language", "version", "revision")
+ARTICLE_COLUMNS = (
+    "id",
+    "headline",
+    "author",
+    "outlet",
+    "url",
+    "published_at",
+    "language",
+    "version",
+    "revision",
+)
 # A claim's row, with the article fields its page and its ClaimReview need, `article_` first.
 CLAIM_WITH_ARTICLE = {f"article_{name}": F(f"article__{name}") for name in ARTICLE_COLUMNS if name != "id"}
 
@@ -107,8 +117,9 @@ def column_list(*, before: int | None, page_size: int) -> list[dict[str, Any]]:
     articles = Article.objects.all()
     if before is not None:
         articles = articles.filter(pk__lt=before)
-    return list(
+    page = (
         articles.order_by("-id")
         .annotate(verdicts=Coalesce(Subquery(verdicts[:1]), 0))
         .values("id", "headline", "author", "outlet", "published_at", "verdicts")[: page_size + 1]
     )
+    return [dict(row) for row in page]
