@@ -454,3 +454,16 @@ def test_marking_keeps_every_character_and_escapes_it(body, pairs):
     assert shown.replace("\n", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") == "".join(
         body[s:e] for s, e in paragraph_ranges(body)
     ).replace("\n", "")
+
+
+def test_a_star_in_cors_opens_the_pages_to_any_origin_but_not_the_tokened_reviews(
+    settings, reader, bob, article, make_claim
+):
+    settings.CORS_ALLOWED_ORIGINS = []
+    settings.CORS_PUBLIC_ANY_ORIGIN = True
+    claim = make_claim(status="published")
+    for url in (page_of(article), claim_page(claim)):
+        response = reader.get(url, HTTP_ORIGIN="https://anyone.example")
+        assert response["Access-Control-Allow-Origin"] == "https://anyone.example"
+    tokened = bob.get(f"/api/v1/claims/{claim.pk}/claimreview/", HTTP_ORIGIN="https://anyone.example")
+    assert "Access-Control-Allow-Origin" not in tokened
