@@ -75,3 +75,18 @@ def test_the_seed_columns_page_in_a_browser(live_server, column, width, height):
         violations = browser.execute_async_script(AXE_RUN)
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert serious == [], serious
+
+
+def test_the_list_of_columns_and_a_verdicts_page_pass_axe_too(live_server, column):
+    published = Claim.objects.filter(article=column, status="published").order_by("id").first()
+    assert published is not None
+    axe = axe_script()
+    with chromium(1366, 900) as browser:
+        for name, path in (("index", "/"), ("claim", f"/claims/{published.pk}/")):
+            browser.get(f"{live_server.url}{path}")
+            assert browser.execute_script(OVERFLOW) <= 0
+            browser.execute_script(axe)
+            violations = browser.execute_async_script(AXE_RUN)
+            assert [v for v in violations if v["impact"] in ("serious", "critical")] == [], (path, violations)
+            assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+            full_page_screenshot(browser, f"reader-{name}-1366")

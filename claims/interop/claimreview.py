@@ -115,13 +115,21 @@ def reviews_for_request(
     article_url = article["url"] or request.build_absolute_uri(
         reverse("reader-article", args=[article["id"]])
     )
+    # One reverse() for the page, not one per claim: an article may have hundreds.
+    claim_pages = request.build_absolute_uri(claim_path_prefix())
     return [
         claim_review(
             claim,
             article,
-            claim_url=request.build_absolute_uri(reverse("reader-claim", args=[claim["id"]])),
+            claim_url=f"{claim_pages}{int(claim['id'])}/",
             article_url=article_url,
             publisher=publisher,
         )
         for claim in claims
     ]
+
+
+def claim_path_prefix() -> str:
+    """The path of the claims' public pages up to the id: `/claims/` (under any script prefix)."""
+    path = reverse("reader-claim", args=[1])
+    return path.removesuffix("1/")

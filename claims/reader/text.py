@@ -8,11 +8,12 @@ that spans two is marked in each. Overlapping claims give adjacent marks, never 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
 from itertools import pairwise
 
-from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 # A paragraph ends at a blank line; a single line break inside one is kept as <br>.
@@ -46,7 +47,7 @@ def paragraph_ranges(body: str) -> list[tuple[int, int]]:
 
 
 def _text(piece: str) -> str:
-    return str(escape(piece)).replace("\n", "<br>\n")
+    return escape(piece).replace("\n", "<br>\n")
 
 
 def _paragraph_html(body: str, start: int, end: int, spans: list[Span], labelled: set[int]) -> str:
@@ -66,22 +67,16 @@ def _paragraph_html(body: str, start: int, end: int, spans: list[Span], labelled
             '<span class="visually-hidden">Checked claim: </span>' for s in active if s.start == left
         )
         pieces.append(
-            f'<mark class="claim rating-{innermost.rating}" data-claims="'
-            f'{" ".join(str(s.claim_id) for s in active)}">{starting}{text}</mark>'
+            f'<mark class="claim rating-{escape(innermost.rating)}" data-claims="'
+            f'{" ".join(str(int(s.claim_id)) for s in active)}">{starting}{text}</mark>'
         )
         # After a claim's last words, its label, linking to its verdict beside the text.
         stopping = (s for s in active if s.claim_id in labelled and min(s.end, end) == right)
         for span in sorted(stopping, key=lambda s: (s.start, s.claim_id)):
+            pk = int(span.claim_id)
             pieces.append(
-                format_html(
-                    '<a class="label rating-{}" href="#claim-{}" id="quote-{}">{}'
-                    '<span class="visually-hidden"> (verdict on claim {})</span></a>',
-                    span.rating,
-                    span.claim_id,
-                    span.claim_id,
-                    span.label,
-                    span.claim_id,
-                )
+                f'<a class="label rating-{escape(span.rating)}" href="#claim-{pk}" id="quote-{pk}">'
+                f'{escape(span.label)}<span class="visually-hidden"> (verdict on claim {pk})</span></a>'
             )
     return "".join(pieces)
 
@@ -94,12 +89,13 @@ def column_html(body: str, spans: Iterable[Span]) -> list[Paragraph]:
     ranges = paragraph_ranges(body)
     # A claim is labelled in the last paragraph it reaches into (its words may end in a gap).
     ending: list[list[int]] = [[] for _ in ranges]
+    starts = [start for start, _ in ranges]
     for span in usable:
-        last = max((i for i, (start, _) in enumerate(ranges) if start < span.end), default=None)
-        if last is not None and span.start < ranges[last][1]:
+        last = bisect_left(starts, span.end) - 1
+        if last >= 0 and span.start < ranges[last][1]:
             ending[last].append(span.claim_id)
     return [
         # Every piece of text in it is escaped by _paragraph_html.
-        Paragraph(html=mark_safe(_paragraph_html(body, start, end, usable, set(ids))), claims=ids)  # noqa: S308
+        Paragraph(html=mark_safe(_paragraph_html(body, start, end, usable, set(ids))), claims=ids)
         for (start, end), ids in zip(ranges, ending, strict=True)
     ]
