@@ -372,6 +372,7 @@ def test_script_tags_in_names_and_quotes_are_escaped_everywhere(reader, bob, ali
     evidence_add(
         actor=alice_user, claim_id=claim.pk, url="https://example.org/e", title=NASTY, publisher=NASTY
     )
+    claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, rating="misleading", note=NASTY)
     for url in ("/", page_of(article), claim_page(claim)):
         page = html(reader.get(url))
         assert "<script>alert" not in page

@@ -49,7 +49,8 @@ class ClaimReviewView(APIView):
         responses={
             (200, "application/ld+json"): OpenApiResponse(OpenApiTypes.OBJECT, description="A ClaimReview."),
             **problems(
-                404, descriptions={404: "No such claim, or the claim is not published (its verdict is a draft)."}
+                404,
+                descriptions={404: "No such claim, or the claim is not published (its verdict is a draft)."},
             ),
         },
         examples=[
