@@ -212,6 +212,14 @@ RATE_LIMIT_LOGIN = os.environ.get("RATE_LIMIT_LOGIN", "10/minute")
 LOGIN_RATE_LIMITED_PATH = "/admin/login/"
 REDIS_URL = os.environ.get("REDIS_URL") or None
 
+# The fact-checking organisation named as the `author` of every ClaimReview this desk publishes
+# (the reader pages and `/api/v1/.../claimreview/`). Without PUBLISHER_URL, the site's own root,
+# as the request reached it, stands for the organisation.
+PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "").strip() or "Claim tracker"
+PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "").strip()
+if PUBLISHER_URL and not PUBLISHER_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"PUBLISHER_URL={PUBLISHER_URL!r} is not an http(s) URL.")
+
 # Tokens expire; `create_token --days N` overrides this per token.
 API_TOKEN_DEFAULT_DAYS = env_int("API_TOKEN_DEFAULT_DAYS", 365)
 

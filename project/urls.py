@@ -20,6 +20,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # The public reader pages: `/`, `/articles/{id}/`, `/claims/{id}/`.
+    path("", include("claims.reader.urls")),
 ]
 
 # Errors outside the API views answer with problem details too.

@@ -53,3 +53,55 @@ def screenshot(driver: Any, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
     return path
+
+
+def full_page_screenshot(driver: Any, name: str) -> Path:
+    """The whole page, not only the window (up to 12,000 pixels down)."""
+    import base64
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    width, height = driver.execute_script("return [window.innerWidth, document.documentElement.scrollHeight]")
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot",
+        {
+            "captureBeyondViewport": True,
+            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 12_000), "scale": 1},
+        },
+    )
+    path = SCREENSHOTS / f"{name}.png"
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+# axe-core, the accessibility engine, from the npm registry at a pinned version: fetched once
+# with `npm pack` into var/ (CI's machine has node for .ci/lint-schema), then read from there.
+AXE_CORE = "axe-core@4.10.3"
+AXE_DIR = Path(__file__).resolve().parents[1] / "var" / "axe"
+
+
+def axe_script() -> str:
+    """The source of axe.min.js at AXE_CORE; skips the test when npm is not there to fetch it."""
+    import subprocess
+    import tarfile
+    import tempfile
+
+    path = AXE_DIR / AXE_CORE.replace("@", "-") / "axe.min.js"
+    if not path.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip(f"npm is not installed, so {AXE_CORE} cannot be fetched")
+        with tempfile.TemporaryDirectory() as work:
+            subprocess.run(
+                [npm, "pack", AXE_CORE, "--pack-destination", work, "--silent"],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
+            [tarball] = Path(work).glob("axe-core-*.tgz")
+            with tarfile.open(tarball) as archive:
+                member = archive.extractfile("package/axe.min.js")
+                assert member is not None
+                source = member.read()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(source)
+    return path.read_text(encoding="utf-8")

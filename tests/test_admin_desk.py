@@ -499,11 +499,24 @@ def test_the_inline_and_the_list_cut_long_quotes_between_words(desk, alice_user)
     assert re.fullmatch(r"(alpha\d\d )*alpha\d\d…", link), link
 
 
-def test_view_site_leads_to_a_page_that_exists(desk, article):
+def test_view_site_leads_to_the_public_list_of_columns(desk, article):
     response = desk.get(ADMIN_INDEX)
-    assert response.context["site_url"] == "/api/docs/"
-    assert '<a href="/api/docs/">View site</a>' in response.content.decode()
-    assert Client().get("/api/docs/").status_code == 200
+    assert response.context["site_url"] == "/"
+    assert '<a href="/">View site</a>' in response.content.decode()
+    assert article.headline in Client().get("/").content.decode()
+
+
+def test_an_articles_page_links_to_its_public_page(desk, article):
+    html = page(desk.get(f"{ARTICLES}{article.pk}/change/"))
+    assert f'href="/articles/{article.pk}/" class="viewsitelink"' in html
+    assert Client().get(f"/articles/{article.pk}/").status_code == 200
+
+
+def test_only_a_published_claims_page_links_to_its_public_page(desk, make_claim):
+    published = make_claim(REPORT, status="published")
+    draft = make_claim(CRITICS, claimant="Critics", status="in_review")
+    assert f'href="/claims/{published.pk}/" class="viewsitelink"' in page(desk.get(claim_page(published)))
+    assert "viewsitelink" not in page(desk.get(claim_page(draft)))
 
 
 def test_article_times_use_the_desks_format(desk, article):

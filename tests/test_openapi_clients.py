@@ -315,6 +315,10 @@ def test_the_examples_are_what_the_service_answers_for_the_seed_column(alice, bo
     assert served(page.json()) == served(examples.CLAIM_PAGE)
     assert page["Link"] == served(examples.CLAIM_PAGE_LINK)
 
+    review = served(examples.claim_review(examples.PUBLISHED_REVIEW))
+    assert answer(bob, f"{CLAIMS}{examples.PUBLISHED_REVIEW}/claimreview/") == review
+    assert answer(bob, f"{ARTICLES}1/claimreview/")[0] == review
+
     history = answer(alice, f"{CLAIMS}18/history/")
     assert history == served({"next": None, "previous": None, "results": examples.history(18)})
     second_page = alice.get(f"{CLAIMS}18/history/", {"page_size": 1})

@@ -19,8 +19,9 @@ admin.site.site_title = "Claim tracker"
 admin.site.index_title = "Articles, claims and their history"
 # Django's home page, with the editors' queue of claims left unsettled by corrections on top.
 admin.site.index_template = "admin/claims/desk_index.html"
-# There are no reader pages yet (/articles/{id}/ is to come); the API's documentation exists.
-admin.site.site_url = "/api/docs/"
+# "View site" leads to the public reader pages: the list of columns. Each article's page in the
+# desk has a "View on site" link to its own reader page (`get_view_on_site_url`).
+admin.site.site_url = "/"
 # Django's sidebar of models took a fifth of a 1366-pixel screen from every list and form; the
 # desk has four models, reached from the breadcrumbs and the home page.
 admin.site.enable_nav_sidebar = False

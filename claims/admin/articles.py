@@ -166,6 +166,10 @@ class ArticleAdmin(ServiceAdmin):
     class Media:
         css = {"all": (DESK_CSS,)}
 
+    def get_view_on_site_url(self, obj: Any = None) -> str | None:
+        # "View on site": the article's public reader page.
+        return None if obj is None else reverse("reader-article", args=[obj.pk])
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         # Lists never show a body (up to 100,000 characters each); the change page reads its one
         # body when it renders it.

@@ -336,6 +336,12 @@ class ClaimAdmin(ServiceAdmin):
         css = {"all": (DESK_CSS,)}
         js = (QUOTE_PICKER_JS,)
 
+    def get_view_on_site_url(self, obj: Any = None) -> str | None:
+        # A published verdict's public page; an unpublished claim has none (it is a 404 there).
+        if obj is None or obj.status != ClaimStatus.PUBLISHED:
+            return None
+        return reverse("reader-claim", args=[obj.pk])
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Claim]:
         # The article is shown by its headline; its body stays in the database.
         return super().get_queryset(request).select_related("article").defer("article__body")

@@ -14,6 +14,7 @@ from typing import Any
 
 import claims.demo
 from claims.demo.nato_claims import ARTICLE, CLAIMS
+from claims.interop import claimreview
 from claims.platform.pagination import BY_ID, encode_cursor
 
 BASE = "https://claims.example.org"
@@ -312,3 +313,20 @@ def annotation(claim_id: int) -> dict[str, Any]:
         },
     }
     return value
+
+
+def claim_review(claim_id: int) -> dict[str, Any]:
+    """Published claim `claim_id` as ClaimReview, as this service at BASE serves it."""
+    row = claim(claim_id, drafts_visible=False)
+    row["published_at"] = datetime.fromisoformat(row["published_at"])
+    column = {**ARTICLE, "id": ARTICLE_ID, "published_at": datetime.fromisoformat(ARTICLE["published_at"])}
+    return claimreview.claim_review(
+        row,
+        column,
+        claim_url=f"{BASE}/claims/{claim_id}/",
+        article_url=ARTICLE["url"],
+        publisher=claimreview.Publisher(name="Claim tracker", url=f"{BASE}/"),
+    )
+
+
+PUBLISHED_REVIEW = PUBLISHED[0]
