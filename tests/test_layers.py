@@ -16,7 +16,10 @@ LAYERS = [
     {"anchoring", "demo"},  # pure: string logic, and the seed column's data
     {"models"},
     {"accounts", "services", "selectors"},
-    {"api", "admin", "management", "reader", "feed", "interop"},
+    # ClaimReview in and out, and the Google-compatible search: formats the API, the commands and
+    # the public pages all read and write, so it stands below them and above the domain.
+    {"interop"},
+    {"api", "admin", "management", "reader", "feed"},
 ]
 LAYER_OF = {package: depth for depth, packages in enumerate(LAYERS) for package in packages}
 

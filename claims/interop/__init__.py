@@ -1,0 +1,1 @@
+"""Others' fact-checks in and out: ClaimReview import and export, and a Google-compatible search."""
