@@ -202,6 +202,10 @@ CORS_EXPOSE_HEADERS = (
 )  # fmt: skip
 CORS_PREFLIGHT_MAX_AGE = 3600
 
+# The fact-checking organisation this desk publishes as, in ClaimReview and in claims:search.
+PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "Claim tracker")
+PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "https://example.org/")
+
 # Rate limits: "<count>/<second|minute|hour>" or "off". Counted in the database unless REDIS_URL
 # is set (claims.platform.ratelimit); behind proxies, say how many so the client address is found.
 RATE_LIMIT_TOKEN = os.environ.get("RATE_LIMIT_TOKEN", "1200/minute")
