@@ -395,3 +395,27 @@ def test_only_editors_import(bob, carol, anonymous):
     assert_problem(post(carol, json.dumps(record())), 403)
     assert_problem(post(anonymous, json.dumps(record())), 401)
     assert not Review.objects.exists()
+
+
+def test_a_record_the_model_refuses_is_skipped_and_the_rest_of_its_batch_stored(alice):
+    body = json.dumps(
+        [
+            record(url="https://factcheck.example/1"),
+            record(name="t" * 501),
+            record(url="https://factcheck.example/3"),
+        ]
+    )
+    report = post(alice, body).json()
+    assert [r["outcome"] for r in report["records"]] == ["imported", "skipped", "imported"]
+    assert "title" in report["records"][1]["reason"]
+    assert sorted(Review.objects.values_list("url", flat=True)) == [
+        "https://factcheck.example/1",
+        "https://factcheck.example/3",
+    ]
+
+
+def test_the_same_url_twice_in_one_import_is_stored_then_compared(alice):
+    body = json.dumps([record(), record(), record(reviewRating={"alternateName": "False"})])
+    report = post(alice, body).json()
+    assert [r["outcome"] for r in report["records"]] == ["imported", "unchanged", "updated"]
+    assert Review.objects.get().rating_label == "False"

@@ -24,9 +24,11 @@ from urllib.parse import urljoin, urlsplit
 
 from claims.models import LANGUAGE_TAG
 from claims.platform.errors import ValidationFailed
-from claims.services.reviews import ReviewOutcome, review_import
+from claims.services.reviews import ReviewOutcome, review_import_many
 
 SKIPPED = "skipped"
+# Records written together (`review_import_many`).
+BATCH = 500
 OUTCOMES = (*(str(outcome.value) for outcome in ReviewOutcome), SKIPPED)
 # Past this, a document is not data but an attack on the parser's stack.
 MAX_DEPTH = 64
@@ -363,18 +365,31 @@ def _short(error: Exception) -> str:
 
 
 def import_items(items: Iterable[Item], *, base_url: str | None = None) -> Iterator[RecordReport]:
-    """Import each record in its own transaction, and say what became of it."""
+    """Import each record, and say what became of it. Records are read and written BATCH at a
+    time (`review_import_many`), so a long stream costs a few statements per batch, not per
+    record, and is never held whole."""
+    batch: list[tuple[int, dict[str, Any]]] = []
     for index, item in enumerate(items):
-        if isinstance(item, Skip):
-            yield RecordReport(index, item.url, SKIPPED, reason=item.reason)
-            continue
-        fields = normalise(item, base_url=base_url)
+        fields = item if isinstance(item, Skip) else normalise(item, base_url=base_url)
         if isinstance(fields, Skip):
+            yield from _stored(batch)
+            batch.clear()
             yield RecordReport(index, fields.url, SKIPPED, reason=fields.reason)
             continue
-        try:
-            review, outcome = review_import(**fields)
-        except ValidationFailed as refused:
-            yield RecordReport(index, fields["url"], SKIPPED, reason=refused.detail)
-            continue
-        yield RecordReport(index, review.url, outcome.value, id=review.pk)
+        batch.append((index, fields))
+        if len(batch) >= BATCH:
+            yield from _stored(batch)
+            batch.clear()
+    yield from _stored(batch)
+
+
+def _stored(batch: list[tuple[int, dict[str, Any]]]) -> Iterator[RecordReport]:
+    if not batch:
+        return
+    outcomes = review_import_many(records=[fields for _, fields in batch])
+    for (index, fields), result in zip(batch, outcomes, strict=True):
+        if isinstance(result, ValidationFailed):
+            yield RecordReport(index, fields["url"], SKIPPED, reason=result.detail)
+        else:
+            review, outcome = result
+            yield RecordReport(index, review.url, outcome.value, id=review.pk)
