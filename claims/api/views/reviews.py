@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -23,6 +24,7 @@ from claims.platform.schema import (
     EDITORS,
     READERS,
     describe,
+    link_header,
     paginated,
     path_id,
     problems,
@@ -114,6 +116,7 @@ class RawBodyParser(BaseParser):
         return None
 
 
+REVIEWS_URL = "https://claims.example.org/api/v1/reviews/"
 REVIEW_EXAMPLE = {
     "id": 1,
     "url": "https://www.politifact.com/factchecks/2019/jan/03/facebook-posts/michelle-obama/",
@@ -131,6 +134,22 @@ REVIEW_EXAMPLE = {
 }
 
 
+CLAIM_REVIEW_EXAMPLE = {
+    "@context": "https://schema.org",
+    "@type": "ClaimReview",
+    "url": REVIEW_EXAMPLE["url"],
+    "claimReviewed": REVIEW_EXAMPLE["claim_reviewed"],
+    "datePublished": "2019-01-03",
+    "author": {"@type": "Organization", "name": "PolitiFact", "url": "https://www.politifact.com/"},
+    "reviewRating": {"@type": "Rating", "alternateName": "Pants on Fire"},
+    "itemReviewed": {
+        "@type": "Claim",
+        "author": {"@type": "Organization", "name": "Facebook posts"},
+        "datePublished": "2019-01-01",
+    },
+}
+
+
 class ReviewListView(APIView):
     @extend_schema(
         operation_id="reviews_list",
@@ -142,7 +161,10 @@ class ReviewListView(APIView):
             "site; `language`, the review's language whatever the region.",
             who=READERS,
         ),
-        parameters=[ReviewListParams],
+        parameters=[
+            ReviewListParams,
+            link_header(f'<{REVIEWS_URL}?cursor=eyJvIjoiaWQiLCJyIjpmYWxzZSwiayI6WzFdfQ>; rel="next"'),
+        ],
         responses={200: paginated(ReviewSerializer), **problems()},
         examples=[
             OpenApiExample(
@@ -202,8 +224,10 @@ class ReviewImportView(APIView):
             who=EDITORS,
         ),
         request={
-            media: OpenApiRequest(OpenApiTypes.OBJECT if "json" in media else OpenApiTypes.STR)
-            for media in IMPORT_MEDIA_TYPES
+            "application/json": OpenApiRequest(OpenApiTypes.OBJECT),
+            "application/ld+json": OpenApiRequest(OpenApiTypes.OBJECT),
+            "application/x-ndjson": OpenApiRequest(OpenApiTypes.STR),
+            "text/html": OpenApiRequest(OpenApiTypes.STR),
         },
         responses={
             200: ImportReportSerializer,
@@ -221,6 +245,28 @@ class ReviewImportView(APIView):
             ),
         },
         examples=[
+            *[
+                OpenApiExample(
+                    "A fact-checker's ClaimReview",
+                    value=CLAIM_REVIEW_EXAMPLE,
+                    request_only=True,
+                    media_type=media_type,
+                )
+                for media_type in ("application/json", "application/ld+json")
+            ],
+            OpenApiExample(
+                "JSON lines",
+                value="\n".join(json.dumps(r) for r in (CLAIM_REVIEW_EXAMPLE, {"@type": "ClaimReview"})),
+                request_only=True,
+                media_type="application/x-ndjson",
+            ),
+            OpenApiExample(
+                "A page with embedded JSON-LD",
+                value='<html><head><script type="application/ld+json">'
+                f"{json.dumps(CLAIM_REVIEW_EXAMPLE)}</script></head><body>...</body></html>",
+                request_only=True,
+                media_type="text/html",
+            ),
             OpenApiExample(
                 "One imported, one skipped",
                 value={
@@ -239,7 +285,7 @@ class ReviewImportView(APIView):
                     ],
                 },
                 response_only=True,
-            )
+            ),
         ],
     )
     def post(self, request: Request) -> Response:
