@@ -161,7 +161,8 @@ def words_of(claim: str) -> str:
         window = words[i : i + 3]
         if all(w.isalpha() for w in window) and any(len(w) > 4 for w in window):
             return " ".join(window)
-    return max((w.strip(string.punctuation + "“”‘’«»।") for w in words), key=len)
+    quotes = "\u201c\u201d\u2018\u2019\u00ab\u00bb\u0964"  # curly quotes, guillemets, danda
+    return max((w.strip(string.punctuation + quotes) for w in words), key=len)
 
 
 def test_each_real_review_is_found_again_by_words_of_its_claim(anonymous, db):

@@ -130,7 +130,8 @@ def test_a_well_formed_record_becomes_the_services_arguments():
         # the site: the publisher's URL, else the review's
         ({"author": {"@type": "Organization", "name": "X"}}, "publisher_site", "factcheck.example"),
         ({"author": {"name": "X", "url": "javascript:alert(1)"}}, "publisher_site", "factcheck.example"),
-        ({"author": None, "publisher": {"name": "Pub", "url": "https://pub.example"}}, "publisher_name", "Pub"),
+        ({"author": None, "publisher": {"name": "Pub", "url": "https://pub.example"}}, "publisher_name",
+         "Pub"),
         # CreativeWork, creativeWork or Claim, the claimant and the claim's date come from it
         ({"itemReviewed": {"@type": "creativeWork", "author": {"name": "Facebook posts"}}}, "claimant",
          "Facebook posts"),
@@ -142,7 +143,8 @@ def test_a_well_formed_record_becomes_the_services_arguments():
         ({"inLanguage": "pt-BR"}, "language", "pt-BR"),
         ({"inLanguage": {"@type": "Language", "name": "English", "alternateName": "en"}}, "language", "en"),
         ({"inLanguage": "not a language tag"}, "language", ""),
-        ({"name": "  Did the bridge cost twice its budget? "}, "title", "Did the bridge cost twice its budget?"),
+        ({"name": "  Did the bridge cost twice its budget? "}, "title",
+         "Did the bridge cost twice its budget?"),
         ({"claimReviewed": "<script>alert(1)</script>"}, "claim_reviewed", "<script>alert(1)</script>"),
     ],
 )  # fmt: skip

@@ -111,12 +111,15 @@ class ClaimSearchView(APIView):
         bound = _bound(params)
         after = _read_token(params["pageToken"], bound) if params.get("pageToken") else None
         days = params.get("maxAgeDays")
+        # To the minute: the pages of one search agree on where the window starts, and the
+        # planner's estimates for it (kept a minute) are asked once, not on every request.
+        now = datetime.now(UTC).replace(second=0, microsecond=0)
         page = search_page(
             filters=SearchFilters(
                 query=query or None,
                 language=params.get("languageCode") or None,
                 site=site or None,
-                since=datetime.now(UTC) - timedelta(days=days) if days else None,
+                since=now - timedelta(days=days) if days else None,
             ),
             desk_site=site_of(settings.PUBLISHER_URL),
             page_size=params["pageSize"],
