@@ -115,3 +115,14 @@ def test_a_url_is_fetched_and_its_relative_review_urls_resolved(db, page_server)
 def test_a_url_that_fails_is_an_error(db, page_server):
     with pytest.raises(CommandError, match="could not fetch"):
         run(f"{page_server}/missing.html")
+
+
+def test_a_records_text_cannot_drive_the_terminal(db, tmp_path):
+    path = tmp_path / "evil.json"
+    path.write_text(
+        json.dumps({"@type": "ClaimReview", "url": "https://e.example/\u001b[2J", "claimReviewed": "x"})
+    )
+    out = run(str(path))
+    assert "\x1b" not in out
+    assert "\\x1b[2J" in out
+    assert not Review.objects.exists()

@@ -162,6 +162,7 @@ def test_messy_records_are_read_as_they_mean(overrides, field, expected):
         ({"url": "/estadao-verifica/x/"}, "not an absolute http(s) URL"),
         ({"url": "https://"}, "not an absolute http(s) URL"),
         ({"url": "https://exa mple.org/"}, "not an absolute http(s) URL"),
+        ({"url": "https://example.org/\u001b[2J"}, "not an absolute http(s) URL"),
         ({"url": 42}, "no `url`"),
         ({"claimReviewed": None}, "no `claimReviewed`"),
         ({"claimReviewed": "   "}, "no `claimReviewed`"),

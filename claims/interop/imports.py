@@ -305,9 +305,9 @@ def _appearance_date(item: dict[str, Any]) -> datetime | None:
 def _is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
-        return (
-            parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", url)
-        )
+        web = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        # No spaces or control characters: an escape sequence in a URL would reach terminals.
+        return web and not re.search(r"[\s\x00-\x1f\x7f]", url)
     except ValueError:  # a malformed port or IPv6 host
         return False
 

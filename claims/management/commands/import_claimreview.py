@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import urllib.request
 from collections import Counter
@@ -26,6 +27,7 @@ from claims.interop.imports import (
 )
 
 FETCH_TIMEOUT_SECONDS = 30
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # A page or a feed; a bigger export is a file, read in constant memory as JSON lines.
 MAX_FETCH_BYTES = 20 * 1024 * 1024
 # A whole JSON or HTML document is read into memory; a file past this should be JSON lines.
@@ -132,5 +134,10 @@ def _fetch(url: str) -> str:
 def _line(source: str, record: RecordReport) -> str:
     where = record.url or f"{source}, record {record.index}"
     if record.outcome == SKIPPED:
-        return f"skipped    {where}: {record.reason}"
-    return f"{record.outcome:<10} {where} (review {record.id})"
+        return _printable(f"skipped    {where}: {record.reason}")
+    return _printable(f"{record.outcome:<10} {where} (review {record.id})")
+
+
+def _printable(line: str) -> str:
+    """The line with control characters escaped: a record's text must not drive the terminal."""
+    return CONTROL.sub(lambda match: repr(match[0])[1:-1], line)
