@@ -338,7 +338,7 @@ def test_a_search_costs_two_queries(anonymous, make_claim, django_assert_num_que
 # --- Google's own client ------------------------------------------------------------------------
 
 
-def test_googles_client_searches_pages_and_filters(live_server, make_claim, settings):
+def test_googles_client_searches_pages_and_filters(live_server, make_claim, settings, request):
     from googleapiclient.discovery import build
 
     settings.PUBLISHER_URL = "https://desk.example/"
@@ -351,16 +351,18 @@ def test_googles_client_searches_pages_and_filters(live_server, make_claim, sett
         static_discovery=True,
         client_options={"api_endpoint": live_server.url},
     )
+    # Its keep-alive connection closed before the live server stops, not after.
+    request.addfinalizer(service.close)
     claims = service.claims()
     first = claims.search(query="bridge", pageSize=2).execute()
     assert first["claims"][0]["claimReview"][0]["textualRating"] == "False"
     assert first["claims"][0]["claimReview"][0]["publisher"]["site"] == "desk.example"
 
-    request, seen = claims.search(query="bridge", pageSize=2), []
-    while request is not None:
-        response = request.execute()
+    page, seen = claims.search(query="bridge", pageSize=2), []
+    while page is not None:
+        response = page.execute()
         seen += [c["claimReview"][0]["url"] for c in response["claims"]]
-        request = claims.search_next(request, response)
+        page = claims.search_next(page, response)
     assert len(seen) == 6 == len(set(seen))
 
     afp = claims.search(reviewPublisherSiteFilter="afp.example").execute()

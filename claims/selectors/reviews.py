@@ -61,7 +61,10 @@ def review_page(
     if language:
         reviews = reviews.filter(_language_matches("language", language))
     with planned_for_values(bool(q or publisher or language)):
-        return paginate(reviews, ordering=BY_ID, page_size=page_size, cursor=cursor)
+        ordering = BY_ID
+        if q and _selective(reviews, ("list", q, publisher, language), Review, page_size + 1):
+            ordering = BY_ID.without_index()
+        return paginate(reviews, ordering=ordering, page_size=page_size, cursor=cursor)
 
 
 def review_detail(*, review_id: int) -> dict[str, Any] | None:
@@ -174,9 +177,16 @@ def _ordered(
     """In id order. For a rare term on PostgreSQL, sorted from the text index's matches rather
     than found by walking the id order (as `selectors.claims` chooses, from the planner's
     estimate of the matches)."""
-    if filters.query and raw.vendor(rows.db) == "postgresql":
-        matches = ROW_ESTIMATES.rows(("search", model.__name__, filters), rows)
-        table = ROW_ESTIMATES.rows(("table", model), model._default_manager.all())
-        if matches * matches < WALK_TO_INDEX_COST * want * table:
-            return rows.order_by((F("id") + 0).asc())
+    if filters.query and _selective(rows, ("search", filters), model, want):
+        return rows.order_by((F("id") + 0).asc())
     return rows.order_by(BY_ID.fields[0])
+
+
+def _selective(rows: QuerySet[Any, Any], key: tuple[Any, ...], model: type[Model], want: int) -> bool:
+    """Whether `want` rows of a text search are found faster from the text index's matches than
+    by walking the id order (PostgreSQL only; the reasoning of `selectors.claims`)."""
+    if raw.vendor(rows.db) != "postgresql":
+        return False
+    matches = ROW_ESTIMATES.rows((model.__name__, *key), rows)
+    table = ROW_ESTIMATES.rows(("table", model), model._default_manager.all())
+    return matches * matches < WALK_TO_INDEX_COST * want * table
