@@ -86,7 +86,7 @@ class ImportReport:
 # --- reading a document -----------------------------------------------------------------------
 
 
-def items_of_text(text: str, *, base_url: str | None = None) -> list[Item]:
+def items_of_text(text: str) -> list[Item]:
     """Every record of a whole document, or UnreadableInput. A JSON lines document with one bad
     line is unreadable as a whole: nothing of it is imported."""
     text = text.lstrip("\ufeff \t\r\n")
@@ -95,7 +95,7 @@ def items_of_text(text: str, *, base_url: str | None = None) -> list[Item]:
     if not text.startswith(("{", "[")):
         if "<" not in text:
             raise UnreadableInput("The input is neither JSON, JSON lines nor HTML.")
-        return list(items_of_html(text, base_url=base_url))
+        return list(items_of_html(text))
     try:
         document = _loads(text)
     except UnreadableInput:
@@ -105,14 +105,14 @@ def items_of_text(text: str, *, base_url: str | None = None) -> list[Item]:
         items: list[Item] = []
         for number, line in enumerate(lines, start=1):
             try:
-                items.extend(items_of_json(_loads(line), base_url=base_url))
+                items.extend(items_of_json(_loads(line)))
             except UnreadableInput as error:
                 raise UnreadableInput(f"Line {number} of the JSON lines: {error}") from None
         return items
-    return list(items_of_json(document, base_url=base_url))
+    return list(items_of_json(document))
 
 
-def items_of_lines(lines: Iterable[str], *, base_url: str | None = None) -> Iterator[Item]:
+def items_of_lines(lines: Iterable[str]) -> Iterator[Item]:
     """The records of JSON lines read one line at a time, in constant memory; a line that is not
     JSON is skipped with the reason, and the rest are still read."""
     for number, line in enumerate(lines, start=1):
@@ -123,12 +123,14 @@ def items_of_lines(lines: Iterable[str], *, base_url: str | None = None) -> Iter
         except UnreadableInput as error:
             yield Skip(f"Line {number} is not JSON: {error}")
             continue
-        yield from items_of_json(document, base_url=base_url)
+        yield from items_of_json(document)
 
 
-def items_of_html(html: str, *, base_url: str | None = None) -> Iterator[Item]:
+def items_of_html(html: str) -> Iterator[Item]:
     """The records of the JSON-LD scripts of an HTML page, read by extruct as crawlers read them.
     A script that is not JSON is one skipped record; the page's other scripts are still read."""
+    # Imported here: extruct brings rdflib and html5lib, which only a page needs, not every
+    # process that imports this module (the web workers, for the search).
     from extruct.jsonld import JsonLdExtractor
     from extruct.utils import parse_html
 
@@ -145,10 +147,10 @@ def items_of_html(html: str, *, base_url: str | None = None) -> Iterator[Item]:
         except (ValueError, RecursionError) as error:
             yield Skip(f"JSON-LD script {number} of the page is not JSON: {_short(error)}")
             continue
-        yield from items_of_json(found, base_url=base_url)
+        yield from items_of_json(found)
 
 
-def items_of_json(document: Any, *, base_url: str | None = None) -> Iterator[Item]:
+def items_of_json(document: Any) -> Iterator[Item]:
     """The records of a JSON(-LD) document: each ClaimReview node, or a Skip for a top-level item
     that holds none."""
     for item in _top_level(document):

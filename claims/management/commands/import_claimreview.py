@@ -75,7 +75,7 @@ class Command(BaseCommand):
         """The records of one source; a CommandError (exit status 1) if it cannot be read."""
         try:
             if source.startswith(("http://", "https://")):
-                return iter(items_of_text(_fetch(source), base_url=source))
+                return iter(items_of_text(_fetch(source)))
             path = Path(source)
             if not path.is_file():
                 raise CommandError(f"{source}: no such file (give a file or an http(s) URL).")
