@@ -369,6 +369,8 @@ def test_script_tags_are_stored_as_text(alice, bob):
          "application/x-ndjson"),
         ("", "application/json"),
         ("plain words", "text/plain"),
+        ("[]", "text/html"),  # the sender said HTML: JSON is not taken for it
+        ("<html><body>a page</body></html>", "application/json"),
         (b"\xff\xfe{}", "application/json"),
     ],
 )  # fmt: skip

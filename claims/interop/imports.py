@@ -86,15 +86,20 @@ class ImportReport:
 # --- reading a document -----------------------------------------------------------------------
 
 
-def items_of_text(text: str) -> list[Item]:
-    """Every record of a whole document, or UnreadableInput. A JSON lines document with one bad
-    line is unreadable as a whole: nothing of it is imported."""
+def items_of_text(text: str, *, kind: str | None = None) -> list[Item]:
+    """Every record of a whole document, or UnreadableInput. `kind` is what the sender says it
+    is, `"json"` (JSON lines too) or `"html"`; None: whichever it looks like. A JSON lines
+    document with one bad line is unreadable as a whole: nothing of it is imported."""
     text = text.lstrip("\ufeff \t\r\n")
     if not text:
         raise UnreadableInput("The input is empty.")
-    if not text.startswith(("{", "[")):
+    if kind == "html" or (kind is None and not text.startswith(("{", "["))):
         if "<" not in text:
-            raise UnreadableInput("The input is neither JSON, JSON lines nor HTML.")
+            raise UnreadableInput(
+                "The input is not HTML: it has no markup."
+                if kind == "html"
+                else "The input is neither JSON, JSON lines nor HTML."
+            )
         return list(items_of_html(text))
     try:
         document = _loads(text)
