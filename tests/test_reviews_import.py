@@ -379,6 +379,10 @@ def test_a_body_that_cannot_be_read_is_a_400_and_nothing_is_stored(alice, body, 
     assert not Review.objects.exists()
 
 
+def test_an_empty_post_is_a_400_naming_the_body(alice):
+    assert_problem(alice.post(IMPORT), 400, errors_on="body")
+
+
 def test_a_form_is_not_an_import(alice):
     assert_problem(post(alice, "url=x", "application/x-www-form-urlencoded"), 415)
 

@@ -287,8 +287,10 @@ class ReviewImportView(APIView):
     )
     def post(self, request: Request) -> Response:
         media_type = (request.content_type or "").split(";", 1)[0].strip().lower()
+        # No media type named (an empty POST, say): read it for whatever it looks like.
+        media_type = media_type or "text/plain"
         if media_type not in IMPORT_MEDIA_TYPES:
-            raise UnsupportedMediaType(media_type or "none")
+            raise UnsupportedMediaType(media_type)
         try:
             text = request.body.decode("utf-8")
         except UnicodeDecodeError as error:
