@@ -8,6 +8,7 @@ what exists, or on rules beyond JSON Schema, in the same way:
 - 412: an If-Match tag that is not the claim's (or the article's) current version, which the
   schema cannot know;
 - `cursor`: an opaque token that only the service's own `next`/`previous` links hold;
+- an import's `body`: a document that must parse as what its media type says (JSON, HTML);
 - a claim's `article`, `quote`, `start`, `end`: the article must exist and the quote must stand in
   its body, once, or at the offsets given (both or neither);
 - a PATCH's `note`, `rating`, `summary`: publishing needs a rating and a summary; withdrawing or
@@ -40,6 +41,10 @@ FIELDS = {
     "GET /api/v1/claims/": {"cursor"},
     f"GET {CLAIM}history/": {"cursor"},
     "GET /api/v1/articles/{article_id}/revisions/": {"cursor"},
+    "GET /api/v1/reviews/": {"cursor"},
+    # An import's body must be a document that parses (JSON, or HTML with markup), which no
+    # schema of "any JSON" or "a string" states.
+    "POST /api/v1/reviews/import/": {"body"},
     "POST /api/v1/claims/": {"article", "quote", "start", "end"},
     # Placing a claim again: its quote must stand in the body, at start and end if given (both
     # or neither); only a fuzzy claim's place can be accepted.

@@ -213,8 +213,8 @@ LOGIN_RATE_LIMITED_PATH = "/admin/login/"
 REDIS_URL = os.environ.get("REDIS_URL") or None
 
 # The fact-checking organisation named as the `author` of every ClaimReview this desk publishes
-# (the reader pages and `/api/v1/.../claimreview/`). Without PUBLISHER_URL, the site's own root,
-# as the request reached it, stands for the organisation.
+# (the reader pages, `/api/v1/.../claimreview/`) and as the publisher in claims:search answers.
+# Without PUBLISHER_URL, the site's own root, as the request reached it, stands for it.
 PUBLISHER_NAME = os.environ.get("PUBLISHER_NAME", "").strip() or "Claim tracker"
 PUBLISHER_URL = os.environ.get("PUBLISHER_URL", "").strip()
 if PUBLISHER_URL and not PUBLISHER_URL.startswith(("https://", "http://")):

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.decorators.cache import cache_control
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from claims.interop.search import ClaimSearchView
 from claims.platform.health import healthz, readyz
 from claims.platform.negotiation import FormatParameterNegotiation
 
@@ -11,6 +12,8 @@ public = cache_control(public=True, max_age=300)
 
 urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
+    # Google's Fact Check Tools API path, so Google's clients reach it with only a new base URL.
+    path("v1alpha1/claims:search", ClaimSearchView.as_view(), name="claims-search"),
     path(
         "api/schema/",
         public(SpectacularAPIView.as_view(content_negotiation_class=FormatParameterNegotiation)),

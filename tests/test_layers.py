@@ -16,8 +16,8 @@ LAYERS = [
     {"anchoring", "demo"},  # pure: string logic, and the seed column's data
     {"models"},
     {"accounts", "services", "selectors"},
-    # ClaimReview and the other shapes verdicts travel in: built from selectors' rows, written
-    # through services, and served by the API, the reader pages and the commands above it.
+    # ClaimReview in and out, and the Google-compatible search: formats the API, the commands and
+    # the public pages all read and write, so it stands below them and above the domain.
     {"interop"},
     {"api", "admin", "management", "reader", "feed"},
 ]

@@ -21,6 +21,9 @@ API = "/api/v1/"
 CLAIM = "/api/v1/claims/{claim_id}/"
 EVERY_OPERATION = {"400", "401", "403", "406", "429", "503"}
 PUBLIC_OPERATIONS = {"api_index"}
+# Writes whose body is a document as others publish it (ClaimReview as JSON, JSON lines or HTML),
+# not a JSON object of this API's.
+DOCUMENT_BODIES = {"reviews_import"}
 
 
 @pytest.fixture
@@ -36,7 +39,7 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(found) == 17
+    assert len(found) == 20
     return found
 
 
@@ -101,6 +104,9 @@ def test_writes_document_their_body_limits_and_take_only_json_objects(schema):
             continue
         assert {"413", "415"} <= set(operation["responses"]), (method, path)
         content = operation["requestBody"]["content"]
+        if operation["operationId"] in DOCUMENT_BODIES:
+            assert "application/json" in content, (method, path)
+            continue
         assert set(content) == {"application/json"}, (method, path)
         assert component(schema, content["application/json"]["schema"])["type"] == "object"
 

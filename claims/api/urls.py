@@ -5,6 +5,7 @@ from claims.api.views.articles import ArticleDetailView, ArticleListView
 from claims.api.views.claimreview import ArticleClaimReviewView, ClaimReviewView
 from claims.api.views.claims import ClaimDetailView, ClaimEvidenceView, ClaimHistoryView, ClaimListView
 from claims.api.views.index import ApiIndexView
+from claims.api.views.reviews import ReviewDetailView, ReviewImportView, ReviewListView
 from claims.api.views.revisions import RevisionDetailView, RevisionListView
 from claims.platform.converters import IdConverter
 
@@ -31,4 +32,7 @@ urlpatterns = [
     path("claims/<id:claim_id>/evidence/", ClaimEvidenceView.as_view(), name="claim-evidence"),
     path("claims/<id:claim_id>/annotation/", ClaimAnnotationView.as_view(), name="claim-annotation"),
     path("claims/<id:claim_id>/claimreview/", ClaimReviewView.as_view(), name="claim-claimreview"),
+    path("reviews/", ReviewListView.as_view(), name="review-list"),
+    path("reviews/import/", ReviewImportView.as_view(), name="review-import"),
+    path("reviews/<id:review_id>/", ReviewDetailView.as_view(), name="review-detail"),
 ]

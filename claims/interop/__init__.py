@@ -1,1 +1,1 @@
-"""ClaimReview and the other shapes in which verdicts travel to and from other fact-checkers."""
+"""ClaimReview in and out, and the Google-compatible search: the shapes in which verdicts travel."""

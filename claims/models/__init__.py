@@ -19,6 +19,7 @@ from claims.models.claims import (
 )
 from claims.models.history import ClaimEvent, Correction, EventAction
 from claims.models.ratelimits import RateLimitCounter
+from claims.models.reviews import Review
 from claims.models.revisions import ArticleRevision
 from claims.models.tokens import ApiToken
 
@@ -42,5 +43,6 @@ __all__ = [
     "Evidence",
     "RateLimitCounter",
     "Rating",
+    "Review",
     "TimeStampedModel",
 ]

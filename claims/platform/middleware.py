@@ -19,6 +19,8 @@ from claims.platform.ratelimit import AddressRateThrottle, LoginRateThrottle, cl
 
 ACCEPTED_CHARSETS = {"utf-8", "utf8"}
 API_PREFIX = "/api/v1/"
+# Public paths that count against the per-address quota too: Google-compatible search.
+ADDRESS_LIMITED_PREFIXES = (API_PREFIX, "/v1alpha1/")
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -110,10 +112,10 @@ class TrailingSlashMiddleware:
 
 
 class AddressRateLimitMiddleware:
-    """A quota per client address (RATE_LIMIT_ADDRESS) on the API, counted before the token is
-    looked at, so that guessing tokens is slowed down as much as using one. On the way out, every
-    API response says how much of its quotas is left (RateLimit-Limit, -Remaining, -Reset, as the
-    IETF draft names them)."""
+    """A quota per client address (RATE_LIMIT_ADDRESS) on the API and on `/v1alpha1/` (the public
+    search), counted before the token is looked at, so that guessing tokens is slowed down as much
+    as using one. On the way out, every such response says how much of its quotas is left
+    (RateLimit-Limit, -Remaining, -Reset, as the IETF draft names them)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -121,7 +123,7 @@ class AddressRateLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # path_info: the path inside the application, whatever sub-path (SCRIPT_NAME) it is
         # deployed under.
-        if not request.path_info.startswith(API_PREFIX):
+        if not request.path_info.startswith(ADDRESS_LIMITED_PREFIXES):
             return self.get_response(request)
         throttle = AddressRateThrottle()
         try:

@@ -1,0 +1,192 @@
+"""Reads of imported reviews, and the search over them and this desk's published verdicts that
+Google's Fact Check Tools API shape serves (`claims.interop.search`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import F, Model, Q, QuerySet
+
+from claims.models import Claim, ClaimStatus, Review
+from claims.platform.db import raw
+from claims.platform.db.planner import ROW_ESTIMATES
+from claims.platform.db.search import text_search
+from claims.platform.db.statements import planned_for_values
+from claims.platform.pagination import BY_ID, Page, paginate
+from claims.selectors.claims import WALK_TO_INDEX_COST
+
+REVIEW_COLUMNS = (
+    "id", "url", "claim_reviewed", "claimant", "claim_date", "publisher_name", "publisher_site",
+    "title", "rating_label", "rating_value", "best_rating", "worst_rating", "review_date", "language",
+    "imported_at",
+)  # fmt: skip
+
+# The columns of a published claim that a search answer shows, with its article's.
+DESK_COLUMNS = (
+    "id", "quote", "claimant", "rating", "published_at",
+    "article__headline", "article__published_at", "article__language",
+)  # fmt: skip
+
+
+def _language_matches(column: str, language: str) -> Q:
+    """`en` matches `en`, `EN`, `en-GB`: the language, whatever the region, as Google's API."""
+    primary = language.split("-", 1)[0]
+    return Q(**{f"{column}__iexact": primary}) | Q(**{f"{column}__istartswith": f"{primary}-"})
+
+
+def _site_matches(column: str, site: str) -> Q:
+    """`politifact.com` matches that site and its subdomains."""
+    return Q(**{column: site}) | Q(**{f"{column}__endswith": f".{site}"})
+
+
+def normalise_site(site: str) -> str:
+    return site.strip().lower().rstrip(".").removeprefix("www.")
+
+
+def review_page(
+    *, q: str | None, publisher: str | None, language: str | None, page_size: int, cursor: str | None
+) -> Page:
+    """A page of reviews in id order: one query. `publisher` is the publisher's name (any case)
+    or its site."""
+    reviews = Review.objects.values(*REVIEW_COLUMNS)
+    if q:
+        reviews = text_search(reviews, q, columns={"claim_reviewed": Q()}, stored=True)
+    if publisher:
+        reviews = reviews.filter(
+            Q(publisher_name__iexact=publisher.strip())
+            | _site_matches("publisher_site", normalise_site(publisher))
+        )
+    if language:
+        reviews = reviews.filter(_language_matches("language", language))
+    with planned_for_values(bool(q or publisher or language)):
+        ordering = BY_ID
+        if q and _selective(reviews, ("list", q, publisher, language), Review, page_size + 1):
+            ordering = BY_ID.without_index()
+        return paginate(reviews, ordering=ordering, page_size=page_size, cursor=cursor)
+
+
+def review_detail(*, review_id: int) -> dict[str, Any] | None:
+    return Review.objects.values(*REVIEW_COLUMNS).filter(pk=review_id).first()
+
+
+# --- the search -------------------------------------------------------------------------------
+
+DESK, IMPORTED = 0, 1
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    query: str | None = None
+    language: str | None = None
+    site: str | None = None
+    since: datetime | None = None
+
+
+@dataclass
+class SearchPage:
+    """Desk claims' rows, then reviews' rows, and the (kind, id) of the last one if there are
+    more after it."""
+
+    desk: list[dict[str, Any]]
+    reviews: list[dict[str, Any]]
+    next_key: tuple[int, int] | None
+
+
+def search_page(
+    *,
+    filters: SearchFilters,
+    desk_site: str,
+    page_size: int,
+    after: tuple[int, int] | None = None,
+    offset: int = 0,
+) -> SearchPage:
+    """One page of the stream of this desk's published claims (by id), then imported reviews
+    (by id), matching `filters`; after `after` (a (kind, id)), or skipping `offset` results from
+    the start. Two queries at most (three with an `offset` past every desk claim); never a
+    verdict that is not published."""
+    want = page_size + 1  # one more than the page: is there a next?
+    desk_rows: list[dict[str, Any]] = []
+    desk_count = 0
+    with planned_for_values():
+        claims = _desk_claims(filters, desk_site)
+        if claims is not None and (after is None or after[0] == DESK):
+            if after is not None:
+                claims = claims.filter(id__gt=after[1])
+            desk_rows = list(_ordered(claims, filters, Claim, want)[offset : offset + want])
+            if offset and not desk_rows:
+                desk_count = claims.count()
+        review_rows: list[dict[str, Any]] = []
+        if len(desk_rows) < want:
+            reviews = _reviews(filters)
+            if after is not None and after[0] == IMPORTED:
+                reviews = reviews.filter(id__gt=after[1])
+            skip = max(0, offset - desk_count) if offset and not desk_rows else 0
+            review_rows = list(_ordered(reviews, filters, Review, want)[skip : skip + want - len(desk_rows)])
+    more = len(desk_rows) + len(review_rows) > page_size
+    if more:
+        if review_rows:
+            review_rows.pop()
+        else:
+            desk_rows.pop()
+    last = (
+        (IMPORTED, review_rows[-1]["id"])
+        if review_rows
+        else (DESK, desk_rows[-1]["id"])
+        if desk_rows
+        else None
+    )
+    return SearchPage(desk=desk_rows, reviews=review_rows, next_key=last if more else None)
+
+
+def _desk_claims(filters: SearchFilters, desk_site: str) -> QuerySet[Claim, dict[str, Any]] | None:
+    """This desk's published claims matching the filters; None when the site filter names another
+    publisher."""
+    if filters.site and not (desk_site == filters.site or desk_site.endswith(f".{filters.site}")):
+        return None
+    claims = Claim.objects.filter(status=ClaimStatus.PUBLISHED).values(*DESK_COLUMNS)
+    if filters.language:
+        claims = claims.filter(_language_matches("article__language", filters.language))
+    if filters.since is not None:
+        claims = claims.filter(
+            Q(published_at__gte=filters.since) | Q(article__published_at__gte=filters.since)
+        )
+    if filters.query:
+        # Every claim here is published, so its summary may be searched too.
+        claims = text_search(claims, filters.query, columns={"quote": Q(), "summary": Q()}, stored=True)
+    return claims
+
+
+def _reviews(filters: SearchFilters) -> QuerySet[Review, dict[str, Any]]:
+    reviews = Review.objects.values(*REVIEW_COLUMNS)
+    if filters.site:
+        reviews = reviews.filter(_site_matches("publisher_site", filters.site))
+    if filters.language:
+        reviews = reviews.filter(_language_matches("language", filters.language))
+    if filters.since is not None:
+        reviews = reviews.filter(Q(claim_date__gte=filters.since) | Q(review_date__gte=filters.since))
+    if filters.query:
+        reviews = text_search(reviews, filters.query, columns={"claim_reviewed": Q()}, stored=True)
+    return reviews
+
+
+def _ordered(
+    rows: QuerySet[Any, dict[str, Any]], filters: SearchFilters, model: type[Model], want: int
+) -> QuerySet[Any, Any]:
+    """In id order. For a rare term on PostgreSQL, sorted from the text index's matches rather
+    than found by walking the id order (as `selectors.claims` chooses, from the planner's
+    estimate of the matches)."""
+    if filters.query and _selective(rows, ("search", filters), model, want):
+        return rows.order_by((F("id") + 0).asc())
+    return rows.order_by(BY_ID.fields[0])
+
+
+def _selective(rows: QuerySet[Any, Any], key: tuple[Any, ...], model: type[Model], want: int) -> bool:
+    """Whether `want` rows of a text search are found faster from the text index's matches than
+    by walking the id order (PostgreSQL only; the reasoning of `selectors.claims`)."""
+    if raw.vendor(rows.db) != "postgresql":
+        return False
+    matches = ROW_ESTIMATES.rows((model.__name__, *key), rows)
+    table = ROW_ESTIMATES.rows(("table", model), model._default_manager.all())
+    return matches * matches < WALK_TO_INDEX_COST * want * table
