@@ -7,12 +7,14 @@ import json
 import string
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core import signing
 
 from claims.interop.imports import import_items, items_of_json, items_of_text
-from claims.models import Review
+from claims.models import Claim, Review
+from claims.services.articles import article_create
 from claims.services.claims import claim_update
 from tests.helpers import assert_problem, client_with
 
@@ -47,6 +49,24 @@ def search(api, **params):
 
 def texts(body: dict) -> list[str]:
     return [claim["text"] for claim in body["claims"]]
+
+
+BRIDGES = (
+    "The old bridge cost twice its budget, the mayor said. "
+    "The new bridge opened a year late. Both bridges carry tolls."
+)
+BRIDGE_QUOTES = ("The old bridge cost twice its budget", "The new bridge opened a year late")
+
+
+@pytest.fixture
+def bridge_claim(make_claim, db):
+    """A published claim whose words say "bridge", as the imported reviews' do."""
+    bridges = article_create(headline="Bridges", body=BRIDGES)
+
+    def make(n: int = 0, **fields: Any) -> Claim:
+        return make_claim(BRIDGE_QUOTES[n], target=bridges, status="published", **fields)
+
+    return make
 
 
 @pytest.fixture
@@ -149,8 +169,10 @@ def test_drafts_never_leak(anonymous, alice, bob, make_claim, alice_user, publis
     assert str(pending.quote) not in body
 
 
-def test_the_summary_of_a_published_verdict_is_searched_too(anonymous, published):
-    assert texts(search(anonymous, query="figures agree").json()) == [published.quote]
+def test_a_search_matches_the_claims_words_not_its_verdicts_summary(anonymous, published):
+    """Google's API searches claims; a word only the summary holds finds nothing."""
+    assert texts(search(anonymous, query=words_of(published.quote)).json()) == [published.quote]
+    assert search(anonymous, query="figures agree").json() == {"claims": []}
 
 
 def words_of(claim: str) -> str:
@@ -227,11 +249,8 @@ def test_max_age_counts_the_newer_of_claim_and_review_dates(anonymous, db):
 # --- paging ------------------------------------------------------------------------------------
 
 
-def test_page_tokens_visit_the_desk_then_the_reviews_each_once(anonymous, make_claim, db):
-    desk = [
-        make_claim(quote, status="published", summary="Bridge budgets checked.")
-        for quote in ("unemployment fell to 4.2% in March", "unemployment fell again in April")
-    ]
+def test_page_tokens_visit_the_desk_then_the_reviews_each_once(anonymous, bridge_claim):
+    desk = [bridge_claim(0), bridge_claim(1)]
     imported(*[review(n) for n in range(7)])
     pages, token = [], None
     while True:
@@ -252,8 +271,8 @@ def test_the_default_page_is_ten_as_googles(anonymous, db):
     assert "nextPageToken" in body
 
 
-def test_offset_skips_results_from_the_first(anonymous, make_claim, db):
-    make_claim(status="published", summary="Bridge budgets checked.")
+def test_offset_skips_results_from_the_first(anonymous, bridge_claim):
+    bridge_claim()
     imported(*[review(n) for n in range(4)])
     everything = texts(search(anonymous, query="bridge", pageSize=10).json())
     for offset in range(6):
@@ -324,8 +343,8 @@ def test_a_repeated_parameter_is_a_400(anonymous, db):
     assert_problem(anonymous.get(f"{SEARCH}?query=a&query=b"), 400, errors_on="query")
 
 
-def test_a_search_costs_two_queries(anonymous, make_claim, django_assert_num_queries):
-    make_claim(status="published", summary="Bridge budgets checked.")
+def test_a_search_costs_two_queries(anonymous, bridge_claim, django_assert_num_queries):
+    bridge_claim()
     imported(review(1), review(2))
     # Once first: on PostgreSQL that asks the planner's estimates of the matches (an EXPLAIN and
     # the table's size, for each table), which are kept a minute.
@@ -338,11 +357,11 @@ def test_a_search_costs_two_queries(anonymous, make_claim, django_assert_num_que
 # --- Google's own client ------------------------------------------------------------------------
 
 
-def test_googles_client_searches_pages_and_filters(live_server, make_claim, settings, request):
+def test_googles_client_searches_pages_and_filters(live_server, bridge_claim, settings, request):
     from googleapiclient.discovery import build
 
     settings.PUBLISHER_URL = "https://desk.example/"
-    make_claim(status="published", rating="false", summary="Bridge figures checked.")
+    bridge_claim(rating="false")
     imported(*[review(n) for n in range(4)], review(9, url="https://afp.example/9", author={"name": "AFP"}))
     service = build(
         "factchecktools",

@@ -114,7 +114,7 @@ def search_page(
         if claims is not None and (after is None or after[0] == DESK):
             if after is not None:
                 claims = claims.filter(id__gt=after[1])
-            desk_rows = list(_ordered(claims, filters, Claim, want)[offset : offset + want])
+            desk_rows = _rows(claims, DESK_COLUMNS, filters, offset, offset + want)
             if offset and not desk_rows:
                 desk_count = claims.count()
         review_rows: list[dict[str, Any]] = []
@@ -123,7 +123,7 @@ def search_page(
             if after is not None and after[0] == IMPORTED:
                 reviews = reviews.filter(id__gt=after[1])
             skip = max(0, offset - desk_count) if offset and not desk_rows else 0
-            review_rows = list(_ordered(reviews, filters, Review, want)[skip : skip + want - len(desk_rows)])
+            review_rows = _rows(reviews, REVIEW_COLUMNS, filters, skip, skip + want - len(desk_rows))
     more = len(desk_rows) + len(review_rows) > page_size
     if more:
         if review_rows:
@@ -140,12 +140,12 @@ def search_page(
     return SearchPage(desk=desk_rows, reviews=review_rows, next_key=last if more else None)
 
 
-def _desk_claims(filters: SearchFilters, desk_site: str) -> QuerySet[Claim, dict[str, Any]] | None:
+def _desk_claims(filters: SearchFilters, desk_site: str) -> QuerySet[Claim] | None:
     """This desk's published claims matching the filters; None when the site filter names another
     publisher."""
     if filters.site and not (desk_site == filters.site or desk_site.endswith(f".{filters.site}")):
         return None
-    claims = Claim.objects.filter(status=ClaimStatus.PUBLISHED).values(*DESK_COLUMNS)
+    claims = Claim.objects.filter(status=ClaimStatus.PUBLISHED)
     if filters.language:
         claims = claims.filter(_language_matches("article__language", filters.language))
     if filters.since is not None:
@@ -153,13 +153,15 @@ def _desk_claims(filters: SearchFilters, desk_site: str) -> QuerySet[Claim, dict
             Q(published_at__gte=filters.since) | Q(article__published_at__gte=filters.since)
         )
     if filters.query:
-        # Every claim here is published, so its summary may be searched too.
-        claims = text_search(claims, filters.query, columns={"quote": Q(), "summary": Q()}, stored=True)
+        # The claim's own words, as Google's API searches claims and as the imported reviews are
+        # searched (their `claim_reviewed`); the index of published quotes (migration 0011)
+        # serves exactly this condition.
+        claims = text_search(claims, filters.query, columns={"quote": Q()}, stored=True)
     return claims
 
 
-def _reviews(filters: SearchFilters) -> QuerySet[Review, dict[str, Any]]:
-    reviews = Review.objects.values(*REVIEW_COLUMNS)
+def _reviews(filters: SearchFilters) -> QuerySet[Review]:
+    reviews = Review.objects.all()
     if filters.site:
         reviews = reviews.filter(_site_matches("publisher_site", filters.site))
     if filters.language:
@@ -171,15 +173,20 @@ def _reviews(filters: SearchFilters) -> QuerySet[Review, dict[str, Any]]:
     return reviews
 
 
-def _ordered(
-    rows: QuerySet[Any, dict[str, Any]], filters: SearchFilters, model: type[Model], want: int
-) -> QuerySet[Any, Any]:
-    """In id order. For a rare term on PostgreSQL, sorted from the text index's matches rather
-    than found by walking the id order (as `selectors.claims` chooses, from the planner's
-    estimate of the matches)."""
-    if filters.query and _selective(rows, ("search", filters), model, want):
-        return rows.order_by((F("id") + 0).asc())
-    return rows.order_by(BY_ID.fields[0])
+def _rows(
+    rows: QuerySet[Any], columns: tuple[str, ...], filters: SearchFilters, start: int, stop: int
+) -> list[dict[str, Any]]:
+    """`columns` of `rows[start:stop]`, in id order. For a rare term on PostgreSQL, sorted from
+    the text index's matches rather than found by walking the id order (as `selectors.claims`
+    chooses, from the planner's estimate of the matches); then only the ids are sorted and the
+    page's rows read by id, so that the join to the article is made for the page, not for every
+    match (the planner does not push a LIMIT below a join)."""
+    model = rows.model
+    if not (filters.query and _selective(rows, ("search", filters), model, stop)):
+        return list(rows.values(*columns).order_by(BY_ID.fields[0])[start:stop])
+    page_ids = rows.order_by((F("id") + 0).asc()).values("pk")[start:stop]
+    outer = model._default_manager.values(*columns)
+    return list(outer.filter(pk__in=page_ids).order_by(BY_ID.fields[0]))
 
 
 def _selective(rows: QuerySet[Any, Any], key: tuple[Any, ...], model: type[Model], want: int) -> bool:
