@@ -55,17 +55,19 @@ def screenshot(driver: Any, name: str) -> Path:
     return path
 
 
-def full_page_screenshot(driver: Any, name: str) -> Path:
-    """The whole page, not only the window (up to 12,000 pixels down)."""
+def full_page_screenshot(driver: Any, name: str, *, bottom: float | None = None) -> Path:
+    """The whole page, not only the window (up to 12,000 pixels down), or down to `bottom` (CSS
+    pixels) with some room under it."""
     import base64
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width, height = driver.execute_script("return [window.innerWidth, document.documentElement.scrollHeight]")
+    height = min(height, 12_000) if bottom is None else round(bottom) + 24
     shot = driver.execute_cdp_cmd(
         "Page.captureScreenshot",
         {
             "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 12_000), "scale": 1},
+            "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
         },
     )
     path = SCREENSHOTS / f"{name}.png"

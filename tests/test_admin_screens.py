@@ -12,7 +12,6 @@ PATH) and the `selenium` package; without them these tests are skipped.
 
 from __future__ import annotations
 
-import base64
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ from claims.models import Article, Claim
 from claims.services.articles import article_create
 from claims.services.claims import claim_create, claim_update
 from claims.services.evidence import evidence_add
+from tests.browser import full_page_screenshot
 from tests.helpers import make_token
 
 webdriver = pytest.importorskip(
@@ -48,7 +48,6 @@ pytestmark = pytest.mark.skipif(
     "(Debian: apt-get install chromium chromium-driver)",
 )
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "var" / "screenshots"
 SIZES = {"1366": (1366, 900), "390": (390, 844)}
 PASSWORD = "a desk password for the browser"
 
@@ -125,19 +124,7 @@ def open_page(driver: Any, url: str) -> None:
 
 
 def screenshot(driver: Any, name: str) -> Path:
-    """The whole page, not only the window."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width, height = driver.execute_script("return [window.innerWidth, document.documentElement.scrollHeight]")
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": min(height, 12_000), "scale": 1},
-        },
-    )
-    path = SCREENSHOTS / f"{name}.png"
-    path.write_bytes(base64.b64decode(shot["data"]))
-    return path
+    return full_page_screenshot(driver, name)
 
 
 OVERFLOW = """
@@ -422,18 +409,7 @@ return {bottom: box.bottom + window.scrollY, width: box.width};
 
 def screenshot_to(driver: Any, name: str, bottom: float) -> Path:
     """The page from its top down to `bottom` (CSS pixels), with some room under it."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width = driver.execute_script("return window.innerWidth")
-    shot = driver.execute_cdp_cmd(
-        "Page.captureScreenshot",
-        {
-            "captureBeyondViewport": True,
-            "clip": {"x": 0, "y": 0, "width": width, "height": round(bottom) + 24, "scale": 1},
-        },
-    )
-    path = SCREENSHOTS / f"{name}.png"
-    path.write_bytes(base64.b64decode(shot["data"]))
-    return path
+    return full_page_screenshot(driver, name, bottom=bottom)
 
 
 @pytest.mark.parametrize("size", SIZES)
