@@ -11,6 +11,7 @@ public = cache_control(public=True, max_age=300)
 
 urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
+    path("api/v1/", include("claims.feed.urls")),
     path(
         "api/schema/",
         public(SpectacularAPIView.as_view(content_negotiation_class=FormatParameterNegotiation)),

@@ -34,11 +34,15 @@ def test_every_write_service_records_its_change_in_order(alice, alice_user, arti
         actor=alice_user, claim_id=claim.pk, expected_versions=None, rating="false", note="New figures."
     )
     evidence_add(actor=alice_user, claim_id=claim.pk, url="https://stats.example/q1")
-    claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, status="in_review", note="Rechecking.")
+    claim_update(
+        actor=alice_user, claim_id=claim.pk, expected_versions=None, status="in_review", note="Rechecking."
+    )
     other = make_claim("Critics say the figure hides part-time work")
     claim_delete(actor=alice_user, claim_id=other.pk, expected_versions=None)
     article_update(actor=alice_user, article_id=article.pk, headline="Jobs figures, again")
-    article_update(actor=alice_user, article_id=article.pk, body=article.body + " More.", note="Added a line.")
+    article_update(
+        actor=alice_user, article_id=article.pk, body=article.body + " More.", note="Added a line."
+    )
 
     assert types(alice) == [
         "article.created",
@@ -63,9 +67,11 @@ def test_every_write_service_records_its_change_in_order(alice, alice_user, arti
         "claim": claim.pk,
         "version": 1,
     }
-    assert rows[0]["claim"] is None and rows[0]["article"] == article.pk
+    assert rows[0]["claim"] is None
+    assert rows[0]["article"] == article.pk
     positions = [row["position"] for row in rows]
-    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    assert positions == sorted(positions)
+    assert len(set(positions)) == len(positions)
     assert rows[-1]["claim"] == claim.pk
 
 
@@ -73,9 +79,14 @@ def test_every_write_service_records_its_change_in_order(alice, alice_user, arti
 def test_a_rolled_back_write_leaves_no_change(alice_user, article, make_claim):
     claim = make_claim()
     before = Change.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, claimant="Someone")
-        raise RuntimeError("the request failed after the write")
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, claimant="Someone")
+            raise RuntimeError("the request failed after the write")
+
+    with pytest.raises(RuntimeError, match="failed after the write"):
+        write_then_fail()
     assert Change.objects.count() == before
 
 
@@ -92,24 +103,30 @@ def test_client_sees_the_same_feed_without_any_verdict(alice, bob, make_claim):
 def test_pages_follow_each_other_and_next_is_null_at_the_end(bob, make_claim):
     make_claim(status="published")  # article.created, claim.created, claim.updated, claim.published
     first = feed(bob, page_size=3)
-    assert len(first["results"]) == 3 and first["previous"] is None
+    assert len(first["results"]) == 3
+    assert first["previous"] is None
     assert f"after={first['results'][-1]['position']}" in first["next"]
     second = bob.get(first["next"]).json()
-    assert second["next"] is None and len(second["results"]) == 1
+    assert second["next"] is None
+    assert len(second["results"]) == 1
     seen = [r["position"] for page in (first, second) for r in page["results"]]
     assert seen == [r["position"] for r in feed(bob, page_size=200)["results"]]
     assert bob.get(second["previous"]).json()["results"] == first["results"]
     fourth = feed(bob, page_size=1, after=seen[2])
-    assert feed(bob, page_size=1, after=int(fourth["previous"].split("after=")[1].split("&")[0]))["results"] == [
-        first["results"][2]
-    ]
+    assert feed(bob, page_size=1, after=int(fourth["previous"].split("after=")[1].split("&")[0]))[
+        "results"
+    ] == [first["results"][2]]
 
 
 @pytest.mark.django_db
 def test_asking_again_with_the_last_position_continues(bob, alice_user, make_claim):
     claim = make_claim()
     last = feed(bob)["results"][-1]["position"]
-    assert feed(bob, after=last) == {"next": None, "previous": feed(bob, after=last)["previous"], "results": []}
+    assert feed(bob, after=last) == {
+        "next": None,
+        "previous": feed(bob, after=last)["previous"],
+        "results": [],
+    }
     claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, claimant="Another")
     assert [r["type"] for r in feed(bob, after=last)["results"]] == ["claim.updated"]
 
@@ -164,7 +181,7 @@ def test_the_database_refuses_a_change_of_unknown_type_or_without_subject(articl
 def test_change_record_is_refused_outside_a_transaction_and_for_unknown_types(article):
     with pytest.raises(RuntimeError):
         change_record(type="review.imported", review_id=1)
-    with pytest.raises(ValueError), transaction.atomic():
+    with pytest.raises(ValueError, match="Unknown change types"), transaction.atomic():
         changes_record([ChangeRow(type="review.exploded", review_id=1)])
 
 
@@ -173,7 +190,8 @@ def test_a_review_import_is_recorded_through_change_record(bob, article):
     with transaction.atomic():
         position = change_record(type="review.imported", review_id=7)
     rows = feed(bob)["results"]
-    assert rows[-1]["position"] == position and rows[-1]["type"] == "review.imported"
+    assert rows[-1]["position"] == position
+    assert rows[-1]["type"] == "review.imported"
 
 
 @pytest.mark.parametrize(
