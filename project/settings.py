@@ -248,6 +248,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.ClaimStatus",
         "RatingEnum": "claims.models.Rating",
+        "ChangeTypeEnum": "claims.models.ChangeType",
     },
     # Errors are application/problem+json, with WWW-Authenticate and Retry-After where they apply.
     "POSTPROCESSING_HOOKS": [

@@ -22,7 +22,15 @@ from claims.platform.schema import LINK_PATTERN
 from claims.services.articles import article_create
 from tests.helpers import ARTICLES, CLAIMS, PROBLEM_JSON, assert_problem
 
-LISTS = {"articles_list", "claims_list", "claims_history_list", "articles_revisions_list"}
+LISTS = {
+    "articles_list",
+    "claims_list",
+    "claims_history_list",
+    "articles_revisions_list",
+    "changes_list",
+    "webhooks_list",
+    "webhooks_deliveries_list",
+}
 HOST = "http://testserver"
 
 

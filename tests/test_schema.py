@@ -36,7 +36,7 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(found) == 15
+    assert len(found) == 21
     return found
 
 

@@ -14,6 +14,7 @@ from claims.accounts import roles
 from claims.accounts.permissions import AnyRole
 from claims.api.serializers import PageParams
 from claims.api.views.common import page_response
+from claims.api.views.examples import API
 from claims.feed.addresses import UnsafeURL, resolve
 from claims.feed.payloads import entry
 from claims.feed.serializers import (
@@ -47,6 +48,62 @@ from claims.selectors.changes import (
     subscription_page,
 )
 from claims.services.webhooks import MAX_SUBSCRIPTIONS_PER_OWNER, subscription_create, subscription_delete
+
+
+# --- the schema's examples --------------------------------------------------------------------
+
+_AT = "2026-03-02T09:15:00Z"
+CHANGE_PAGE = {
+    "next": f"{API}/changes/?after=3&page_size=3",
+    "previous": None,
+    "results": [
+        {"position": 1, "at": _AT, "type": "article.created", "article": 1, "claim": None, "version": 1},
+        {"position": 2, "at": _AT, "type": "claim.created", "article": 1, "claim": 1, "version": 1},
+        {"position": 3, "at": _AT, "type": "claim.published", "article": 1, "claim": 1, "version": 3},
+    ],
+}
+WEBHOOK = {
+    "id": 1,
+    "url": "https://partner.example/hooks/claims",
+    "events": ["claim.published", "claim.corrected"],
+    "owner": "partner",
+    "created_at": _AT,
+    "delivered_position": 3,
+    "active": True,
+    "failures": 0,
+    "next_attempt_at": None,
+    "disabled_at": None,
+    "disabled_reason": "",
+}
+WEBHOOK_CREATED = WEBHOOK | {"secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+DELIVERY_PAGE = {
+    "next": None,
+    "previous": None,
+    "results": [
+        {
+            "id": 1,
+            "position": 3,
+            "at": _AT,
+            "status_code": 503,
+            "error": "The receiver answered 503.",
+            "response_excerpt": "Service Unavailable",
+            "duration_ms": 41,
+        },
+        {
+            "id": 2,
+            "position": 3,
+            "at": "2026-03-02T09:15:06Z",
+            "status_code": 204,
+            "error": "",
+            "response_excerpt": "",
+            "duration_ms": 38,
+        },
+    ],
+}
+
+
+def _example(name: str, value: object, *codes: int) -> OpenApiExample:
+    return OpenApiExample(name, value=value, response_only=True, status_codes=list(codes) or None)
 
 
 def _feed_links(
@@ -92,6 +149,7 @@ class ChangeListView(APIView):
                 },
             ),
         },
+        examples=[_example("The first changes", CHANGE_PAGE)],
     )
     def get(self, request: Request) -> Response:
         params = query_params(ChangeListParams, request)
@@ -138,8 +196,12 @@ class WebhookListView(APIView):
         description=describe(
             "Your own subscriptions, by `id`; editors and admins see everyone's.", who=READERS
         ),
-        parameters=[PageParams],
+        parameters=[
+            PageParams,
+            link_header(f'<{API}/webhooks/?cursor=eyJvIjoiaWQiLCJyIjpmYWxzZSwiayI6WzFdfQ>; rel="next"'),
+        ],
         responses={200: paginated(WebhookSerializer), **problems()},
+        examples=[_example("One subscription", {"next": None, "previous": None, "results": [WEBHOOK]})],
     )
     def get(self, request: Request) -> Response:
         params = query_params(PageParams, request)
@@ -192,7 +254,8 @@ class WebhookListView(APIView):
                     "events": ["claim.published", "claim.corrected"],
                 },
                 request_only=True,
-            )
+            ),
+            _example("Subscribed", WEBHOOK_CREATED, 201),
         ],
     )
     def post(self, request: Request) -> Response:
@@ -223,6 +286,7 @@ class WebhookDetailView(APIView):
         ),
         parameters=[path_id("webhook_id", "subscription")],
         responses={200: WebhookSerializer, **problems(404)},
+        examples=[_example("A subscription", WEBHOOK)],
     )
     def get(self, request: Request, webhook_id: int) -> Response:
         subscription = _visible_subscription(request, webhook_id)
@@ -255,8 +319,15 @@ class WebhookDeliveryListView(APIView):
             "`position`, the receiver's `status_code` (null when none came), when, and the error.",
             who=READERS,
         ),
-        parameters=[path_id("webhook_id", "subscription"), PageParams],
+        parameters=[
+            path_id("webhook_id", "subscription"),
+            PageParams,
+            link_header(
+                f'<{API}/webhooks/1/deliveries/?cursor=eyJvIjoiaWQiLCJyIjpmYWxzZSwiayI6WzFdfQ>; rel="next"'
+            ),
+        ],
         responses={200: paginated(DeliverySerializer), **problems(404)},
+        examples=[_example("A failure, then its retry", DELIVERY_PAGE)],
     )
     def get(self, request: Request, webhook_id: int) -> Response:
         params = query_params(PageParams, request)
