@@ -272,3 +272,5 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Webhooks to loopback, private or link-local addresses, and over plain http: for development
 # and tests only (a receiver on this machine).
 WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+# How long a worker holds a subscription it delivers for; a killed worker's is taken over after it.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 30)

@@ -8,11 +8,13 @@ so a later change never overtakes an earlier one."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import logging
 import random
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -39,16 +41,23 @@ from claims.services.webhooks import (
 logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT = 3.0
-# A receiver that has not answered this long after the request was sent is cut off.
+# A receiver silent this long is cut off; so is one still answering this long after the connection
+# was made (a slow drip of bytes), by a watchdog that shuts the socket.
 RESPONSE_TIMEOUT = 5.0
+TOTAL_TIMEOUT = 8.0
 # What is read of a receiver's answer (the rest is never read, let alone stored).
 READ_AT_MOST = 1024
 BATCH = 100
 USER_AGENT = "claims-webhooks/1"
 
 
+# A worker starts no attempt that could outlast its lease: another worker could then take the
+# subscription over and deliver the next change before this one's answer is in.
+ATTEMPT_MAX = CONNECT_TIMEOUT + TOTAL_TIMEOUT + 2.0
+
+
 def lease_seconds() -> float:
-    return float(getattr(settings, "WEBHOOK_LEASE_SECONDS", 60))
+    return max(float(getattr(settings, "WEBHOOK_LEASE_SECONDS", 30)), ATTEMPT_MAX + 1.0)
 
 
 def backoff_seconds(failures: int, *, rng: random.Random | None = None) -> float:
@@ -107,15 +116,26 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int | None, st
         connection = _PinnedHTTPSConnection(target, context=ssl.create_default_context())
     else:
         connection = _PinnedHTTPConnection(target)
+    watchdog = threading.Timer(TOTAL_TIMEOUT, _cut_off, args=(connection,))
+    watchdog.start()
     try:
         connection.request("POST", target.path, body=body, headers=headers)
         response = connection.getresponse()
         excerpt = response.read(READ_AT_MOST)[:200].decode("utf-8", "replace")
         return response.status, "", excerpt
     except (OSError, http.client.HTTPException) as error:
+        if not watchdog.is_alive():
+            return None, f"The receiver took more than {TOTAL_TIMEOUT:g} seconds; cut off.", ""
         return None, f"{type(error).__name__}: {error}" if str(error) else type(error).__name__, ""
     finally:
+        watchdog.cancel()
         connection.close()
+
+
+def _cut_off(connection: http.client.HTTPConnection) -> None:
+    if connection.sock is not None:
+        with contextlib.suppress(OSError):
+            connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def sign(secret: str, message_id: str, at: datetime, body: bytes) -> dict[str, str]:
@@ -141,7 +161,7 @@ def deliver_subscription(subscription_id: int) -> Outcome:
     try:
         subscription = subscription_get(subscription_id=subscription_id)
         if subscription is not None:
-            _deliver(subscription, outcome, until=time.monotonic() + lease / 2)
+            _deliver(subscription, outcome, until=time.monotonic() + lease - ATTEMPT_MAX)
     finally:
         subscription_release(subscription_id=subscription_id)
     if not outcome.failed and subscription is not None:

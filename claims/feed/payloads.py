@@ -27,14 +27,16 @@ def entry(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def subject(row: dict[str, Any], *, drafts_visible: bool) -> dict[str, Any] | None:
-    """The claim or the article the change is about, as it stands now and as a viewer who may
-    (or may not) see drafts sees it; None once it is gone. Its own `version` tells whether a
-    later change has been made since (the feed will then carry that change too)."""
+    """The claim or the article as the change left it, as a viewer who may (or may not) see
+    drafts sees it: read when delivered, and given only if it is still at the change's version.
+    None once a later change has been made (that change follows, with its own), or it is gone:
+    a delivery never shows a later state under an earlier change's name, so a claim's draft
+    verdict never reaches a client under a `claim.updated` even after it is published."""
     if row["type"] == ChangeType.REVIEW_IMPORTED or row["type"] == ChangeType.CLAIM_DELETED:
         return None
     if row["claim_id"] is not None:
         claim = claim_detail(claim_id=row["claim_id"])
-        if claim is None:
+        if claim is None or claim["version"] != row["version"]:
             return None
         details = verdict_details(rows=[claim], drafts_visible=drafts_visible)
         return claim_json(
@@ -44,7 +46,9 @@ def subject(row: dict[str, Any], *, drafts_visible: bool) -> dict[str, Any] | No
             drafts_visible=drafts_visible,
         )
     article = article_detail(article_id=row["article_id"])
-    return dict(ArticleSerializer(article).data) if article is not None else None
+    if article is None or article.version != row["version"]:
+        return None
+    return dict(ArticleSerializer(article).data)
 
 
 def webhook_body(row: dict[str, Any], *, drafts_visible: bool) -> bytes:

@@ -49,7 +49,6 @@ from claims.selectors.changes import (
 )
 from claims.services.webhooks import MAX_SUBSCRIPTIONS_PER_OWNER, subscription_create, subscription_delete
 
-
 # --- the schema's examples --------------------------------------------------------------------
 
 _AT = "2026-03-02T09:15:00Z"
