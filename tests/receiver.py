@@ -22,6 +22,7 @@ class Receiver:
     delay: float = 0.0
     location: str | None = None
     received: list[Received] = field(default_factory=list)
+    started: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
     server: ThreadingHTTPServer | None = None
 
@@ -36,6 +37,8 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with owner.lock:
+                    owner.started += 1
                 if owner.delay:
                     time.sleep(owner.delay)
                 status = owner.status
