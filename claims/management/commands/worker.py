@@ -36,9 +36,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        logging.getLogger("django_tasks_db").setLevel(
-            logging.WARNING if options["verbosity"] < 2 else logging.DEBUG
-        )
+        # Each task's start and end is news only when asked for (-v 2).
+        level = logging.WARNING if options["verbosity"] < 2 else logging.DEBUG
+        for name in ("django_tasks", "django_tasks_db"):
+            logging.getLogger(name).setLevel(level)
         worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
         self.stdout.write(f"Worker {worker_id} started; SIGTERM stops it.")
         self.stdout.flush()
