@@ -396,3 +396,15 @@ def test_resolve_refuses_private_addresses_by_default(settings):
         resolve("https://127.0.0.1:8443/x")
     settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     assert resolve("http://127.0.0.1:8443/x?a=1").path == "/x?a=1"
+
+
+@pytest.mark.django_db
+def test_changes_of_other_types_move_the_cursor_without_a_request(bob, make_claim, private_ok, receiver):
+    created = subscribe(bob, receiver.url, ["article.updated"])
+    make_claim(status="published")
+    outcome = deliver_subscription(created["id"])
+    assert outcome.delivered == 0
+    assert receiver.started == 0
+    last = bob.get("/api/v1/changes/", {"page_size": 200}).json()["results"][-1]["position"]
+    assert Subscription.objects.get().delivered_position == last
+    assert not Delivery.objects.exists()

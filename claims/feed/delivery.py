@@ -189,6 +189,7 @@ def _deliver(subscription: Subscription, outcome: Outcome, *, until: float) -> N
                 continue
             if cursor > subscription.delivered_position:
                 subscription_skip_to(subscription_id=subscription.pk, position=cursor)
+                subscription.delivered_position = cursor
             attempt = _attempt(subscription, row, drafts_visible=drafts_visible)
             if not attempt.succeeded:
                 _failed(subscription, attempt)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -31,6 +32,10 @@ SWEEP_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 # Finished task rows are kept this long, for whoever inspects the queue.
 KEEP_FINISHED = timedelta(hours=1)
+
+
+def _worker_options(options: dict[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in options.items() if name != "sweep_interval"}
 
 
 class Worker(DBWorker):
@@ -91,11 +96,13 @@ def prune() -> None:
     DBTaskResult.objects.filter(status__in=finished, finished_at__lt=timezone.now() - KEEP_FINISHED).delete()
 
 
-def start(**options: Any) -> None:
-    sweeper = Sweeper(options.pop("sweep_interval", SWEEP_SECONDS))
-    sweeper.start()
-    worker = Worker(**options)
+def start(*, ready: Callable[[], None], **options: Any) -> None:
+    """Run the worker until SIGTERM (or SIGINT); `ready` is called once the signals are handled."""
+    worker = Worker(**_worker_options(options))
     worker.configure_signals()
+    sweeper = Sweeper(options.get("sweep_interval", SWEEP_SECONDS))
+    sweeper.start()
+    ready()
     try:
         worker.run()
     finally:

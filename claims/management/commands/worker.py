@@ -41,9 +41,13 @@ class Command(BaseCommand):
         for name in ("django_tasks", "django_tasks_db"):
             logging.getLogger(name).setLevel(level)
         worker_id = f"{socket.gethostname()[:40]}-{get_random_string(12)}"
-        self.stdout.write(f"Worker {worker_id} started; SIGTERM stops it.")
-        self.stdout.flush()
+
+        def ready() -> None:
+            self.stdout.write(f"Worker {worker_id} started; SIGTERM stops it.")
+            self.stdout.flush()
+
         worker.start(
+            ready=ready,
             queue_names=["*"],
             interval=options["interval"],
             batch=False,
