@@ -408,3 +408,17 @@ def test_changes_of_other_types_move_the_cursor_without_a_request(bob, make_clai
     last = bob.get("/api/v1/changes/", {"page_size": 200}).json()["results"][-1]["position"]
     assert Subscription.objects.get().delivered_position == last
     assert not Delivery.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_subscription_sent_back_is_accepted_its_own_fields_ignored(bob, private_ok, receiver):
+    created = subscribe(bob, receiver.url)
+    again = bob.post(WEBHOOKS, created | {"id": 999, "failures": 7}, format="json")
+    assert again.status_code == 201, again.content
+    assert again.json()["id"] != 999
+    assert again.json()["failures"] == 0
+    assert_problem(
+        bob.post(WEBHOOKS, {"url": receiver.url, "events": ["claim.published"], "evnts": []}, format="json"),
+        400,
+        errors_on="evnts",
+    )

@@ -49,6 +49,9 @@ from claims.selectors.changes import (
 )
 from claims.services.webhooks import MAX_SUBSCRIPTIONS_PER_OWNER, subscription_create, subscription_delete
 
+# What a subscription's JSON shows: sent back in a body, these are ignored, not refused.
+SUBSCRIPTION_FIELDS = frozenset(WebhookCreatedSerializer().fields)
+
 # --- the schema's examples --------------------------------------------------------------------
 
 _AT = "2026-03-02T09:15:00Z"
@@ -258,7 +261,7 @@ class WebhookListView(APIView):
         ],
     )
     def post(self, request: Request) -> Response:
-        data = body(WebhookCreateInput, request.data)
+        data = body(WebhookCreateInput, request.data, read_only=SUBSCRIPTION_FIELDS)
         try:
             resolve(data["url"])
         except UnsafeURL as refused:
