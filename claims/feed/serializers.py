@@ -47,6 +47,7 @@ class WebhookCreateInput(serializers.Serializer):
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=ChangeType.choices),
         allow_empty=False,
+        min_length=1,
         max_length=len(ChangeType.values),
         help_text="The change types to receive.",
     )
