@@ -3,6 +3,7 @@
 
     python3 dev.py serve   # install, migrate SQLite, load the seed column, print tokens, serve :8000
     python3 dev.py test    # install, lint, type-check, check migrations, run the whole test suite
+    python3 dev.py receive 9000   # a local webhook receiver that prints what it is sent
 
 Both create `.venv/` inside the project on first use and reinstall only when a requirements file
 changes. Only the standard library is used here, because this runs before anything is installed.
@@ -10,9 +11,13 @@ changes. Only the standard library is used here, because this runs before anythi
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
+import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import venv
@@ -68,6 +73,8 @@ def dev_environment() -> dict[str, str]:
         key_file.chmod(0o600)
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", key_file.read_text().strip())
+    # Local development: webhooks may go to a receiver on this machine, over plain http.
+    env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "1")
     env.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     return env
 
@@ -98,10 +105,68 @@ Claim tracker, serving the seed column at http://{address}/
   API docs: http://{address}/api/docs/   README.md has more examples.
 
 These tokens are shown only now; `python manage.py create_token NAME --role client` makes more.
+A webhook worker runs beside the server (`python manage.py worker`); README.md shows webhooks.
 """,
         flush=True,
     )
-    os.execve(PYTHON, [str(PYTHON), "manage.py", "runserver", "--noreload", address], env)
+    # The worker delivers webhooks; it stops with the server.
+    worker = subprocess.Popen([str(PYTHON), "manage.py", "worker"], cwd=ROOT, env=env)
+    server = subprocess.Popen(
+        [str(PYTHON), "manage.py", "runserver", "--noreload", address], cwd=ROOT, env=env
+    )
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    code = 0
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for process in (server, worker):
+            if process.poll() is None:
+                process.terminate()
+        for process in (server, worker):
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    sys.exit(code)
+
+
+def receive(extra: list[str]) -> None:
+    """A webhook receiver on 127.0.0.1 that prints each delivery; with WEBHOOK_SECRET set, it checks
+    the Standard Webhooks signature too (HMAC-SHA256 of `id.timestamp.body`)."""
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    port = int(extra[0]) if extra else 9000
+    secret = os.environ.get("WEBHOOK_SECRET", "")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            message = f"{self.headers['webhook-id']}.{self.headers['webhook-timestamp']}.".encode() + body
+            verdict = ""
+            if secret:
+                key = base64.b64decode(secret.removeprefix("whsec_"))
+                expected = base64.b64encode(hmac.new(key, message, hashlib.sha256).digest()).decode()
+                signatures = [s.split(",", 1)[-1] for s in self.headers.get("webhook-signature", "").split()]
+                verdict = " signature ok" if expected in signatures else " BAD SIGNATURE"
+            change = json.loads(body)
+            print(
+                f"{self.headers['webhook-id']}: {change['type']} at position {change['position']}{verdict}",
+                flush=True,
+            )
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    print(f"Receiving webhooks on http://127.0.0.1:{port}/ (Ctrl-C stops)", flush=True)
+    HTTPServer(("127.0.0.1", port), Handler).serve_forever()
 
 
 def test(extra: list[str]) -> None:
@@ -116,7 +181,7 @@ def test(extra: list[str]) -> None:
 
 
 def main() -> None:
-    commands = {"serve": serve, "test": test}
+    commands = {"serve": serve, "test": test, "receive": receive}
     if len(sys.argv) < 2 or sys.argv[1] not in commands:
         sys.exit(__doc__)
     commands[sys.argv[1]](sys.argv[2:])

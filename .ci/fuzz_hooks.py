@@ -14,6 +14,8 @@ what exists, or on rules beyond JSON Schema, in the same way:
 - a PATCH's `note`, `rating`, `summary`: publishing needs a rating and a summary; withdrawing or
   correcting a published verdict needs a note (the workflow, which depends on the claim's status);
 - an article's `url` that another article already has (URLs are unique);
+- the change feed's `after` beyond its last position; a webhook's `url`, which must be https and
+  resolve, when subscribing, to public addresses only;
 - a `url` that is a URI but not a web address: `format: uri` admits any RFC 3986 URI, and the
   service takes only what Django's URLValidator does (http, https, ftp or ftps, and a host that
   is a DNS name of at most 253 characters with a top-level domain of two letters or more, an IP
@@ -49,6 +51,12 @@ FIELDS = {
     # Placing a claim again: its quote must stand in the body, at start and end if given (both
     # or neither); only a fuzzy claim's place can be accepted.
     f"PATCH {CLAIM}": {"note", "rating", "summary", "quote", "start", "end", "anchor"},
+    # An `after` beyond the feed's last position, which the feed never gave.
+    "GET /api/v1/changes/": {"after"},
+    "GET /api/v1/webhooks/": {"cursor"},
+    "GET /api/v1/webhooks/{webhook_id}/deliveries/": {"cursor"},
+    # A webhook URL must be https and resolve, now, to public addresses only.
+    "POST /api/v1/webhooks/": {"url"},
 }
 ARTICLE = "/api/v1/articles/{article_id}/"
 URL_OPERATIONS = {"POST /api/v1/articles/", f"PATCH {ARTICLE}", f"POST {CLAIM}evidence/"}

@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "claims",
+    # The task engine: Django's own task API, its database backend (docs/FEED.md).
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -253,6 +256,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ClaimStatusEnum": "claims.models.ClaimStatus",
         "RatingEnum": "claims.models.Rating",
+        "ChangeTypeEnum": "claims.models.ChangeType",
     },
     # Errors are application/problem+json, with WWW-Authenticate and Retry-After where they apply.
     "POSTPROCESSING_HOOKS": [
@@ -267,3 +271,14 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+# Background work (webhook deliveries) goes through Django's task API on its database backend:
+# a task is a row written in the transaction that enqueues it, and `python manage.py worker`
+# runs them (docs/FEED.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Webhooks to loopback, private or link-local addresses, and over plain http: for development
+# and tests only (a receiver on this machine).
+WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+# How long a worker holds a subscription it delivers for; a killed worker's is taken over after it.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 30)

@@ -12,6 +12,7 @@ public = cache_control(public=True, max_age=300)
 
 urlpatterns = [
     path("api/v1/", include("claims.api.urls")),
+    path("api/v1/", include("claims.feed.urls")),
     # Google's Fact Check Tools API path, so Google's clients reach it with only a new base URL.
     path("v1alpha1/claims:search", ClaimSearchView.as_view(), name="claims-search"),
     path(

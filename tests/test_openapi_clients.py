@@ -22,7 +22,16 @@ from claims.platform.schema import LINK_PATTERN
 from claims.services.articles import article_create
 from tests.helpers import ARTICLES, CLAIMS, PROBLEM_JSON, assert_problem
 
-LISTS = {"articles_list", "claims_list", "claims_history_list", "articles_revisions_list", "reviews_list"}
+LISTS = {
+    "articles_list",
+    "claims_list",
+    "claims_history_list",
+    "articles_revisions_list",
+    "changes_list",
+    "webhooks_list",
+    "webhooks_deliveries_list",
+    "reviews_list",
+}
 # Writes whose body is a document as others publish it (ClaimReview as JSON, JSON lines or HTML),
 # not a JSON object of this API's with fields to name.
 DOCUMENT_BODIES = {"reviews_import"}

@@ -39,7 +39,7 @@ def operations(schema: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
         for path, methods in schema["paths"].items()
         for method, operation in methods.items()
     ]
-    assert len(found) == 20
+    assert len(found) == 26
     return found
 
 

@@ -26,3 +26,12 @@ class EditorsOnly(BasePermission):
 
     def has_permission(self, request: Request, view: Any) -> bool:
         return roles.role_of(request.user) in (roles.EDITOR, roles.ADMIN)
+
+
+class AnyRole(BasePermission):
+    """Any token whose user has a role, for reads and writes alike (its own webhooks)."""
+
+    message = "This token has no role; ask an admin to give its user the client or editor role."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return roles.role_of(request.user) is not None

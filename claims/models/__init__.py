@@ -7,6 +7,7 @@ invariant it can, so the admin, the shell and management commands cannot bypass 
 
 from claims.models.articles import ARTICLE_BODY_MAX, LANGUAGE_TAG, Article
 from claims.models.base import AppendOnlyModel, AppendOnlyQuerySet, TimeStampedModel
+from claims.models.changes import Change, ChangeType
 from claims.models.claims import (
     CONTEXT_CHARS,
     RATING_VALUES,
@@ -22,6 +23,7 @@ from claims.models.ratelimits import RateLimitCounter
 from claims.models.reviews import Review
 from claims.models.revisions import ArticleRevision
 from claims.models.tokens import ApiToken
+from claims.models.webhooks import Delivery, Subscription
 
 __all__ = [
     "ARTICLE_BODY_MAX",
@@ -35,14 +37,18 @@ __all__ = [
     "AppendOnlyQuerySet",
     "Article",
     "ArticleRevision",
+    "Change",
+    "ChangeType",
     "Claim",
     "ClaimEvent",
     "ClaimStatus",
     "Correction",
+    "Delivery",
     "EventAction",
     "Evidence",
     "RateLimitCounter",
     "Rating",
     "Review",
+    "Subscription",
     "TimeStampedModel",
 ]

@@ -9,10 +9,11 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from typing_extensions import Unpack
 
-from claims.models import Article, ArticleRevision
+from claims.models import Article, ArticleRevision, ChangeType
 from claims.platform.db.updates import apply_changes
 from claims.platform.db.validation import validate_and_save
 from claims.platform.errors import NotFound, PreconditionFailed, ValidationFailed
+from claims.services.changes import ChangeRow, change_record, changes_record
 from claims.services.revisions import record_revision
 
 
@@ -52,6 +53,7 @@ def article_create(
         validate_and_save(article, taken=lambda: _url_taken(article))
         # The text as first stored is revision 1; corrections add the next ones.
         ArticleRevision.objects.create(article=article, number=1, body=article.body, actor=actor)
+        change_record(type=ChangeType.ARTICLE_CREATED, article_id=article.pk, version=article.version)
     return article
 
 
@@ -95,8 +97,25 @@ def article_update(
             fields=changed,
             update_fields=[*changed, "version", "revision", "updated_at"],
         )
+        reanchored = []
         if "body" in changed:
-            record_revision(article=article, actor=actor, old_body=old_body, note=note)
+            reanchored = record_revision(article=article, actor=actor, old_body=old_body, note=note)
+        revised = "body" in changed
+        changes_record(
+            [
+                ChangeRow(
+                    type=ChangeType.ARTICLE_REVISED if revised else ChangeType.ARTICLE_UPDATED,
+                    article_id=article.pk,
+                    version=article.version,
+                ),
+                *(
+                    ChangeRow(
+                        type=ChangeType.CLAIM_UPDATED, article_id=article.pk, claim_id=c.pk, version=c.version
+                    )
+                    for c in reanchored
+                ),
+            ]
+        )
     return article
 
 

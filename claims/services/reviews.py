@@ -9,10 +9,11 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from claims.models import Review
+from claims.models import ChangeType, Review
 from claims.platform.db.updates import apply_changes
 from claims.platform.db.validation import full_clean
 from claims.platform.errors import ValidationFailed
+from claims.services.changes import ChangeRow, changes_record
 
 
 class ReviewOutcome(StrEnum):
@@ -103,8 +104,8 @@ def review_import_many(*, records: Sequence[Mapping[str, Any]]) -> list[Outcome 
             with transaction.atomic():
                 Review.objects.bulk_create([review for _, review in new])
                 for index, review in new:
-                    _announce(review, ReviewOutcome.IMPORTED)
                     results[index] = (review, ReviewOutcome.IMPORTED)
+                _announce([review for _, review in new])
         except IntegrityError:
             # A concurrent import stored one of these URLs first: each on its own, then.
             one_by_one.extend(index for index, _ in new)
@@ -138,17 +139,18 @@ def _import(values: dict[str, Any]) -> Outcome:
         if review is None:
             review = Review(**values)
             review.save(force_insert=True)
-            _announce(review, ReviewOutcome.IMPORTED)
+            _announce([review])
             return review, ReviewOutcome.IMPORTED
         changed = apply_changes(review, values)
         if not changed:
             return review, ReviewOutcome.UNCHANGED
         review.save(update_fields=[*changed, "updated_at"])
-        _announce(review, ReviewOutcome.UPDATED)
+        _announce([review])
         return review, ReviewOutcome.UPDATED
 
 
-def _announce(review: Review, outcome: ReviewOutcome) -> None:
-    """Every write of a review passes here, once per review and inside its transaction: the
-    change feed's `review.imported` belongs here, so that it commits (or rolls back) with the
-    write."""
+def _announce(reviews: list[Review]) -> None:
+    """Every write of reviews ends here, inside its transaction: the feed's `review.imported`
+    for each (new or updated), so that it commits (or rolls back) with the write. Last, as the
+    feed asks (`services/changes.py`)."""
+    changes_record([ChangeRow(type=ChangeType.REVIEW_IMPORTED, review_id=review.pk) for review in reviews])

@@ -12,6 +12,7 @@ from claims.models import (
     ClaimEvent,
 )
 from claims.platform.errors import NotFound, PreconditionFailed
+from claims.services.changes import change_record, claim_change_type
 
 
 def _lock(claim_id: int, expected_versions: frozenset[int] | None) -> Claim:
@@ -34,6 +35,15 @@ def _save_new_version(claim: Claim, *, fields: list[str]) -> None:
 def _record(
     claim: Claim, actor: User, action: str, changes: dict[str, list[Any]], *, note: str = ""
 ) -> ClaimEvent:
-    return ClaimEvent.objects.create(
+    """The claim's history event, and its change in the feed: the last statements of every write
+    to a claim but a re-anchoring, whose transaction records its own (services/articles.py)."""
+    event = ClaimEvent.objects.create(
         claim_id=claim.pk, actor=actor, action=action, changes=changes, note=note, version=claim.version
     )
+    change_record(
+        type=claim_change_type(action, changes),
+        article_id=claim.article_id,
+        claim_id=claim.pk,
+        version=claim.version,
+    )
+    return event
