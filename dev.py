@@ -73,8 +73,6 @@ def dev_environment() -> dict[str, str]:
         key_file.chmod(0o600)
     env = dict(os.environ)
     env.setdefault("SECRET_KEY", key_file.read_text().strip())
-    # Local development: webhooks may go to a receiver on this machine, over plain http.
-    env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "1")
     env.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
     return env
 
@@ -82,6 +80,9 @@ def dev_environment() -> dict[str, str]:
 def serve(extra: list[str]) -> None:
     ensure_venv("requirements.txt")
     env = dev_environment()
+    # Local development: webhooks may go to a receiver on this machine, over plain http. Not for
+    # `test`, whose refusals of private addresses must hold.
+    env.setdefault("WEBHOOK_ALLOW_PRIVATE_NETWORKS", "1")
 
     def manage(*args: str, capture: bool = False) -> str:
         return run(PYTHON, "manage.py", *args, env=env, capture=capture)

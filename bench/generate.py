@@ -361,6 +361,9 @@ ARTICLE_COLUMNS = (
 ).split()
 # Revision 1 of each article: its body as first stored, as migration 0009 and the services make it.
 REVISION_COLUMNS = "id article_id number body note created_at".split()
+# The change feed (migration 0012): one row per article created and per claim history event, in
+# the order they are generated, as the services record them.
+CHANGE_COLUMNS = "position at type article_id claim_id version".split()
 CLAIM_COLUMNS = (
     "id created_at updated_at quote start end prefix suffix claimant status rating summary version "
     "published_at article_id revision anchor"
@@ -391,6 +394,7 @@ class Loader:
         self.events = Stream(stack, url, "claims_claimevent", EVENT_COLUMNS)
         self.corrections = Stream(stack, url, "claims_correction", CORRECTION_COLUMNS)
         self.revisions = Stream(stack, url, "claims_articlerevision", REVISION_COLUMNS)
+        self.changes = Stream(stack, url, "claims_change", CHANGE_COLUMNS)
         self.streams = (
             self.articles,
             self.claims,
@@ -398,8 +402,9 @@ class Loader:
             self.events,
             self.corrections,
             self.revisions,
+            self.changes,
         )
-        self.claim_id = self.evidence_id = self.event_id = self.correction_id = 0
+        self.claim_id = self.evidence_id = self.event_id = self.correction_id = self.position = 0
 
     def article(self, article_id: int) -> None:
         rng, text = self.rng, self.text
@@ -417,6 +422,7 @@ class Loader:
             f"{url}\t{ts(published)}\ten\t{esc(body)}\t1\t1\n"
         )
         self.revisions.row(f"{article_id}\t{article_id}\t1\t{esc(body)}\t\t{ts(created)}\n")
+        self.change(created, "article.created", article_id, None, 1)
         spans = pick_spans(rng, body, sentences, self.counts[article_id - 1])
         names = rng.choices(self.claimants, cum_weights=self.claimant_cum, k=len(spans))
         states = rng.choices(STATUSES, weights=STATUS_WEIGHTS, k=len(spans))
@@ -491,6 +497,7 @@ class Loader:
                 f"{self.event_id}\t{ts(when)}\t{action}\t{esc(dumps(changes))}\t{esc(note)}\t"
                 f"{number}\t{who}\t{self.claim_id}\n"
             )
+            self.change(when, change_type(action, changes), article_id, self.claim_id, number)
         prefix = body[max(0, start - CONTEXT_CHARS) : start]
         suffix = body[end : end + CONTEXT_CHARS]
         self.claims.row(
@@ -498,6 +505,11 @@ class Loader:
             f"{esc(suffix)}\t{claimant}\t{status}\t{rating or NULL}\t{esc(summary)}\t{len(self.history)}\t"
             f"{ts(published_at)}\t{article_id}\t1\texact\n"
         )
+
+    def change(self, at: datetime, type_: str, article_id: int, claim_id: int | None, version: int) -> None:
+        self.position += 1
+        claim = NULL if claim_id is None else claim_id
+        self.changes.row(f"{self.position}\t{ts(at)}\t{type_}\t{article_id}\t{claim}\t{version}\n")
 
     def later(self, low: float = 10, high: float = 4000) -> datetime:
         self.when += jitter(self.rng, low, high)
@@ -522,6 +534,17 @@ class Loader:
         self.record(at, editor, "evidence_added", {"evidence": [None, added]}, note)
 
 
+def change_type(action: str, changes: dict) -> str:
+    """The feed's type of a history event, as claims.services.changes.claim_change_type says."""
+    if action == "created":
+        return "claim.created"
+    if action == "corrected":
+        return "claim.corrected"
+    if action == "status_changed" and changes["status"][1] == "published":
+        return "claim.published"
+    return "claim.updated"
+
+
 def generate(args: argparse.Namespace, url: str, desk_ids: list[int]) -> dict[str, int]:
     with ExitStack() as stack:
         loader = Loader(args, stack, url, desk_ids)
@@ -532,7 +555,7 @@ def generate(args: argparse.Namespace, url: str, desk_ids: list[int]) -> dict[st
         for stream in loader.streams:
             stream.flush()
         # Leaving the stack ends each COPY, then commits and closes its connection.
-    names = ("articles", "claims", "evidence", "events", "corrections", "revisions")
+    names = ("articles", "claims", "evidence", "events", "corrections", "revisions", "changes")
     return {name: stream.rows for name, stream in zip(names, loader.streams, strict=True)}
 
 
@@ -545,7 +568,10 @@ LOADED = [
     "claims_claimevent",
     "claims_correction",
     "claims_articlerevision",
+    "claims_change",
 ]
+# Each loaded table's primary key, whose sequence continues after the loaded rows.
+PRIMARY_KEY = {"claims_change": "position"}
 
 INDEXES_SQL = """
 SELECT c.relname, t.relname, pg_get_indexdef(i.indexrelid)
@@ -623,6 +649,7 @@ def index_cost(name: str, table: str) -> float:
         "claims_correction": 0.1,
         "claims_article": 0.1,
         "claims_articlerevision": 0.1,
+        "claims_change": 2,
     }[table]
     if "search" in name:
         weight *= 6 if table == "claims_claim" else 300
@@ -785,11 +812,14 @@ def main() -> int:
             extra = sorted(set(after) - set(before))
             raise SystemExit(f"schema differs from the migrated one!\nmissing: {missing}\nextra: {extra}")
         for table in LOADED:
+            key = PRIMARY_KEY.get(table, "id")
             conn.execute(
                 sql.SQL(
-                    "SELECT setval(pg_get_serial_sequence({t}, 'id'), "
-                    "(SELECT coalesce(max(id), 0) + 1 FROM {i}), false)"
-                ).format(t=sql.Literal(table), i=sql.Identifier(table))
+                    "SELECT setval(pg_get_serial_sequence({t}, {k}), "
+                    "(SELECT coalesce(max({c}), 0) + 1 FROM {i}), false)"
+                ).format(
+                    t=sql.Literal(table), k=sql.Literal(key), c=sql.Identifier(key), i=sql.Identifier(table)
+                )
             )
     phase(
         f"indexes and foreign keys recreated ({len(before)} schema objects identical to migrate's); "
@@ -808,6 +838,7 @@ def main() -> int:
                 "claims_article",
                 "claims_correction",
                 "claims_articlerevision",
+                "claims_change",
             ]
         ],
     )

@@ -93,6 +93,11 @@ CHECKS = [
                      WHERE r.article_id = a.id AND r.number = 1 AND r.body = a.body))
                 + (SELECT count(*) FROM claims_claim WHERE revision <> 1 OR anchor <> 'exact')""",
     ),
+    (
+        "the feed has one change per article and per history event",
+        """SELECT abs((SELECT count(*) FROM claims_change)
+                    - (SELECT count(*) FROM claims_article) - (SELECT count(*) FROM claims_claimevent))""",
+    ),
 ]
 
 STATS = [
