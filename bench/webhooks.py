@@ -202,15 +202,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def postgres_cpu_seconds() -> float:
-    """All postgres processes of the machine (the cluster is shared: other databases count too)."""
-    total = 0.0
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            with contextlib.suppress(OSError):
-                if (proc / "comm").read_text().strip() == "postgres":
-                    total += cpu_seconds(int(proc.name))
-    return total
+def backend_cpu_seconds() -> dict[int, float]:
+    """CPU time so far of each PostgreSQL backend connected to the benchmark's database (the
+    cluster may be shared: other databases' backends are left out)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+        return {pid: cpu_seconds(pid) for (pid,) in cursor.fetchall()}
+
+
+def backends_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds the backends used between the two readings (a new backend's all of it)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 @dataclass
@@ -226,6 +230,9 @@ class Round:
     tail_seconds: float = 0.0
     # From the workers' start (backlog) or the first write (live) to the last delivery.
     drain_seconds: float = 0.0
+    # Wake-up task rows still ready once every change was delivered, and how long they took to run.
+    tasks_left: int = 0
+    tasks_left_seconds: float = 0.0
     exactly_once_in_order: bool = False
     problems: list[str] = field(default_factory=list)
     cpu: dict[str, float] = field(default_factory=dict)
@@ -262,6 +269,13 @@ class Bench:
         ) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(dbname)))
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+            if self.args.synchronous_commit:
+                # An experiment: every connection to this database, the writer's too.
+                admin.execute(
+                    sql.SQL("ALTER DATABASE {} SET synchronous_commit = {}").format(
+                        sql.Identifier(dbname), sql.Literal(self.args.synchronous_commit)
+                    )
+                )
         subprocess.run(
             [sys.executable, "manage.py", "migrate", "--no-input", "-v", "0"],
             cwd=ROOT,
@@ -440,6 +454,20 @@ class Bench:
                 raise SystemExit(f"The subscriptions did not catch up within {timeout:.0f} s")
             time.sleep(0.1)
 
+    def wait_queue_empty(self, timeout: float) -> tuple[int, float]:
+        """Until no task row is ready or running: (how many were ready at first, seconds taken)."""
+        from django_tasks.base import TaskResultStatus
+        from django_tasks_db.models import DBTaskResult
+
+        pending = DBTaskResult.objects.filter(status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING])
+        first = pending.count()
+        started = time.monotonic()
+        while pending.exists():
+            if time.monotonic() - started > timeout:
+                raise SystemExit(f"The task queue did not empty within {timeout:.0f} s")
+            time.sleep(0.2)
+        return first, time.monotonic() - started
+
     def check(
         self, log: list[tuple[str, float]], subscriptions: list[int], positions: list[int]
     ) -> list[str]:
@@ -476,9 +504,8 @@ class Bench:
         watched = {"receiver": receiver.process.pid} | {
             f"worker {i + 1}": p.pid for i, p in enumerate(self.workers)
         }
-        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()} | {
-            "postgres": postgres_cpu_seconds()
-        }
+        cpu_before = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        backends_before = backend_cpu_seconds()
         t0 = time.monotonic()
         written = time.monotonic()
         self.burst(self.args.changes)
@@ -494,12 +521,13 @@ class Bench:
         expected = len(positions) * len(subscriptions)
         timeout = max(180.0, expected / 25)
         complete = self.wait_delivered(receiver, expected, timeout)
-        cpu_after = {name: cpu_seconds(pid) for name, pid in watched.items()} | {
-            "postgres": postgres_cpu_seconds()
-        }
+        cpu_after = {name: cpu_seconds(pid) for name, pid in watched.items()}
+        cpu_after["postgres (this database)"] = backends_used(backends_before, backend_cpu_seconds())
+        cpu_before["postgres (this database)"] = 0.0
         window = time.monotonic() - began
         self.stop_spies()
         log = receiver.log()
+        result.tasks_left, result.tasks_left_seconds = self.wait_queue_empty(600)
         if not complete:
             result.problems.append(f"only {len(log)} of {expected} delivered within {timeout:.0f} s")
         result.problems += self.check(log, subscriptions, positions)
@@ -520,7 +548,8 @@ class Bench:
 
         claims = self.burst(5)
         self.wait_caught_up(subscriptions, 120)
-        time.sleep(1.0)  # the workers idle again
+        self.wait_queue_empty(600)
+        time.sleep(1.0)  # the workers idle: nothing delivered, no task queued
         receiver.get("/reset")
         start = last_position()
         committed = []
@@ -579,7 +608,8 @@ def report(
     lines = [
         f"Webhook delivery, {args.workers} workers, {args.subscriptions} subscriptions, bursts of "
         f"{args.changes:,} changes ({args.changes * args.subscriptions:,} webhooks), {os.cpu_count()} CPUs, "
-        f"load average before: {load}.",
+        f"load average before: {load}"
+        + (f"; synchronous_commit={args.synchronous_commit}." if args.synchronous_commit else "."),
         "",
         "| figure | value | goal | met? |",
         "|---|---:|---|:-:|",
@@ -622,15 +652,16 @@ def report(
         "",
         "| round | mode | writes/s of the burst | webhooks | first to last delivery | webhooks/s | "
         "last delivery after last write | webhooks/s from workers' start (backlog) or first write (live) | "
-        "CPU, share of a core, over that window |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "CPU, share of a core, over that window | wake-up tasks left after the last delivery (run in) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for r in rounds:
         cpu = ", ".join(f"{name} {share:.0%}" for name, share in r.cpu.items())
         lines.append(
             f"| {r.number} | {r.mode} | {r.changes / r.write_seconds:,.0f} | {r.deliveries:,} | "
             f"{r.delivery_seconds:.1f} s | {r.rate:,.0f} | {r.tail_seconds:.1f} s | "
-            f"{r.deliveries / r.drain_seconds if r.drain_seconds else 0:,.0f} | {cpu} |"
+            f"{r.deliveries / r.drain_seconds if r.drain_seconds else 0:,.0f} | {cpu} | "
+            f"{r.tasks_left:,} ({r.tasks_left_seconds:.0f} s) |"
         )
     return "\n".join(lines)
 
@@ -661,6 +692,11 @@ def main() -> int:
     parser.add_argument("--modes", default="backlog,live", help="throughput modes, of backlog,live")
     parser.add_argument("--idle-writes", type=int, default=100)
     parser.add_argument("--results-dir", default=str(BENCH / "results"))
+    parser.add_argument(
+        "--synchronous-commit",
+        choices=["on", "off"],
+        help="an experiment: ALTER DATABASE ... SET synchronous_commit (every connection to it)",
+    )
     parser.add_argument("--keep-database", action="store_true", help="leave the database for inspection")
     parser.add_argument(
         "--profile",
