@@ -14,7 +14,9 @@ processes with their default settings. Then:
      change each, as fast as one process writes them;
    - `backlog`: the workers are stopped (SIGTERM) while the burst is written, then started again:
      they drain a backlog, so the figure is the delivery's alone, not the writer's.
-   The figure is webhooks/s from the first delivery to the last (all subscriptions together).
+   The figure is webhooks/s from the first delivery to the last (all subscriptions together),
+   held to the 500/s goal in backlog mode; live delivery cannot outrun the one writer, so there
+   the goal is keeping up: the last delivery within a second of the last write.
    Every subscription must receive every change of the burst exactly once, in position order
    (checked on the receiver's log of webhook-ids, without deduplication).
 2. Latency when idle: --idle-writes `claim_update` calls 100-300 ms apart, each timed from just
@@ -121,18 +123,18 @@ def serve_receiver(port_file: str) -> None:
 
 
 def hammer(port: int, seconds: float) -> None:
-    """The receiver alone: POST a webhook-sized body on a new connection each time, as the worker
+    """The receiver alone: POST a webhook-sized body over one kept-alive connection, as the worker
     does, for `seconds`; print how many were answered."""
     body = b'{"position": 1, "data": ' + b'"x"' * 400 + b"}"
     headers = {"Content-Type": "application/json", "webhook-id": "hammer", "webhook-signature": "v1,x" * 12}
     done = 0
     until = time.monotonic() + seconds
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     while time.monotonic() < until:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
         connection.request("POST", "/hooks", body=body, headers=headers)
         connection.getresponse().read()
-        connection.close()
         done += 1
+    connection.close()
     print(done)
 
 
@@ -313,7 +315,7 @@ class Bench:
         self, receiver: Receiver, clients: int = 2, seconds: float = 3.0
     ) -> tuple[float, float]:
         """Requests/s the receiver answers to `clients` processes posting as fast as they can, each
-        on a new connection per request; and the receiver's CPU share meanwhile."""
+        over a kept connection; and the receiver's CPU share meanwhile."""
         cpu_before = cpu_seconds(receiver.process.pid)
         started = time.monotonic()
         hammers = [
@@ -619,14 +621,19 @@ def report(
         rates = [r.rate for r in of_mode]
         median = statistics.median(rates)
         spread = f" (rounds {min(rates):,.0f}-{max(rates):,.0f})" if len(rates) > 1 else ""
-        met = "yes" if median >= THROUGHPUT_GOAL else "**no**"
+        if mode == "backlog":
+            goal, met = f">= {THROUGHPUT_GOAL:.0f}/s", median >= THROUGHPUT_GOAL
+        else:
+            # Live delivery cannot outrun the one writer; what matters is that it keeps up.
+            tail = max(r.tail_seconds for r in of_mode)
+            goal, met = f"keeps up: last delivery {tail:.1f} s after the last write, <= 1 s", tail <= 1.0
         drains = [r.deliveries / r.drain_seconds if r.drain_seconds else 0.0 for r in of_mode]
         since = "the workers' start" if mode == "backlog" else "the first write"
         ok = all(r.exactly_once_in_order for r in of_mode)
         problems = "; ".join(p for r in of_mode for p in r.problems)
         lines += [
             f"| throughput, {mode}: webhooks/s, first delivery to last, median of {len(rates)} | "
-            f"{median:,.0f}{spread} | >= {THROUGHPUT_GOAL:.0f}/s | {met} |",
+            f"{median:,.0f}{spread} | {goal} | {'yes' if met else '**no**'} |",
             f"| {mode}: webhooks/s from {since} to the last delivery | "
             f"{statistics.median(drains):,.0f} | | |",
             f"| {mode}: every change delivered once per subscription, in position order | "
@@ -644,7 +651,7 @@ def report(
             f"| idle: commit to delivery max | {max(pooled) * 1000:.0f} ms | | |",
         ]
     lines.append(
-        f"| the receiver alone: requests/s, 2 clients, a new connection each (its CPU) | "
+        f"| the receiver alone: requests/s, 2 clients, a kept connection each (its CPU) | "
         f"{alone[0]:,.0f} ({alone[1]:.0%} of a core) | well above the throughput | "
         f"{'yes' if alone[0] > 2 * max((r.rate for r in rounds), default=0) else '**no**'} |"
     )

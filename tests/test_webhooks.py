@@ -422,3 +422,109 @@ def test_a_subscription_sent_back_is_accepted_its_own_fields_ignored(bob, privat
         400,
         errors_on="evnts",
     )
+
+
+# --- the delivery session: kept connections, the watchdog, deliveries recorded in batches ------
+
+
+def updates(alice_user: Any, claim: Any, count: int) -> None:
+    for n in range(count):
+        claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, claimant=f"Claimant {n}")
+
+
+@pytest.mark.django_db
+def test_deliveries_share_a_connection_the_receiver_keeps_alive(bob, alice_user, make_claim, private_ok):
+    receiver = Receiver(keep_alive=True).start()
+    try:
+        created = subscribe(bob, receiver.url, ["claim.updated"])
+        updates(alice_user, make_claim(), 5)
+        assert deliver_subscription(created["id"]).delivered == 5
+    finally:
+        receiver.stop()
+    assert len(set(receiver.peers)) == 1
+    # Only the last change carries the claim: the others were superseded before delivery.
+    data = [p["data"] and p["data"]["claimant"] for p in payloads(receiver, created["secret"])]
+    assert data == [None] * 4 + ["Claimant 4"]
+    attempts = list(Delivery.objects.order_by("id").values_list("position", "at", "status_code"))
+    assert [a[2] for a in attempts] == [204] * 5
+    assert [a[0] for a in attempts] == sorted(a[0] for a in attempts)
+    assert [a[1] for a in attempts] == sorted(a[1] for a in attempts)
+    assert Subscription.objects.get().delivered_position == attempts[-1][0]
+
+
+@pytest.mark.django_db
+def test_a_kept_connection_the_receiver_closed_is_replaced_not_counted_as_a_failure(
+    bob, alice_user, make_claim, private_ok
+):
+    receiver = Receiver(keep_alive=True, close_silently=True).start()
+    try:
+        created = subscribe(bob, receiver.url, ["claim.updated"])
+        updates(alice_user, make_claim(), 3)
+        outcome = deliver_subscription(created["id"])
+    finally:
+        receiver.stop()
+    assert (outcome.delivered, outcome.failed) == (3, False)
+    assert len(set(receiver.peers)) == 3
+    assert list(Delivery.objects.values_list("status_code", flat=True)) == [204] * 3
+
+
+@pytest.mark.django_db
+def test_a_receiver_dripping_its_answer_is_cut_off(bob, make_claim, private_ok, monkeypatch):
+    monkeypatch.setattr(delivery, "TOTAL_TIMEOUT", 0.5)
+    receiver = Receiver(status=200, drip=0.1).start()
+    try:
+        created = subscribe(bob, receiver.url, ["claim.created"])
+        make_claim()
+        assert deliver_subscription(created["id"]).failed
+    finally:
+        receiver.stop()
+    attempt = Delivery.objects.get()
+    assert attempt.status_code is None
+    assert attempt.error == "The receiver took more than 0.5 seconds; cut off."
+    assert attempt.duration_ms < 1500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("flush_every", [1, 2, 100])
+def test_successes_before_a_failure_are_recorded_and_the_cursor_stops_there(
+    bob, alice_user, make_claim, private_ok, monkeypatch, flush_every
+):
+    monkeypatch.setattr(delivery.Ledger, "FLUSH_EVERY", flush_every)
+    receiver = Receiver(keep_alive=True, fail_after=3).start()
+    try:
+        created = subscribe(bob, receiver.url, ["claim.updated"])
+        updates(alice_user, make_claim(), 5)
+        outcome = deliver_subscription(created["id"])
+    finally:
+        receiver.stop()
+    assert (outcome.delivered, outcome.failed) == (3, True)
+    attempts = list(Delivery.objects.order_by("id").values_list("position", "status_code"))
+    assert [a[1] for a in attempts] == [204, 204, 204, 503]
+    subscription = Subscription.objects.get()
+    assert subscription.delivered_position == attempts[2][0]
+    assert (subscription.failures, subscription.next_attempt_at is not None) == (1, True)
+
+
+@pytest.mark.django_db
+def test_a_burst_of_writes_wakes_one_delivery_per_subscription(
+    bob, alice, alice_user, make_claim, private_ok, receiver
+):
+    from claims.feed.tasks import deliver, fan_out
+
+    subscriptions = [subscribe(api, receiver.url, ["claim.updated"])["id"] for api in (bob, alice)]
+    claim = make_claim()
+    queued = DBTaskResult.objects.filter(status="READY")
+    before = queued.filter(task_path=fan_out.module_path).count()
+    updates(alice_user, claim, 5)
+    assert queued.filter(task_path=fan_out.module_path).count() == before + 5
+    assert fan_out.call() == 2
+    assert not queued.filter(task_path=fan_out.module_path).exists()
+    waiting = queued.filter(task_path=deliver.module_path).values_list("args_kwargs", flat=True)
+    waiting = sorted(waiting, key=str)
+    assert waiting == [{"args": [s], "kwargs": {}} for s in sorted(subscriptions)]
+    updates(alice_user, claim, 1)
+    assert fan_out.call() == 0  # each already has a delivery queued, which will see this change too
+    held = timezone.now() + timedelta(seconds=30)
+    Subscription.objects.filter(pk=subscriptions[0]).update(leased_until=held)
+    DBTaskResult.objects.all().delete()
+    assert fan_out.call() == 1  # the leased one's worker looks again when it lets go

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from claims.feed.delivery import deliver_subscription
 from claims.selectors.changes import subscription_get, subscriptions_due
@@ -28,11 +30,35 @@ def deliver(subscription_id: int) -> dict[str, Any]:
 
 @task()
 def fan_out() -> int:
-    """Enqueue a delivery for every subscription that has changes to receive."""
-    due = subscriptions_due()
+    """Enqueue a delivery for every subscription that has changes to receive, unless one is
+    queued for it already (it will see these changes when it runs) or a worker holds it (that
+    worker looks again once it lets go: `deliver_subscription`)."""
+    _drop_queued_fan_outs()
+    queued = _queued_deliveries()
+    due = [subscription_id for subscription_id in subscriptions_due() if subscription_id not in queued]
     for subscription_id in due:
         deliver.enqueue(subscription_id)
     return len(due)
+
+
+def _drop_queued_fan_outs() -> None:
+    """A burst of writes queues a fan-out each; the one running does the work of all those
+    queued before its read of the subscriptions, so they are dropped, unrun. Any queued row
+    seen here belongs to a committed write, which that read (a later statement) sees."""
+    with transaction.atomic():
+        queued = (
+            DBTaskResult.objects.ready()
+            .filter(task_path=fan_out.module_path)
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)
+        )
+        DBTaskResult.objects.filter(id__in=list(queued)).delete()
+
+
+def _queued_deliveries() -> set[int]:
+    """The subscriptions with a delivery task queued and not yet taken by a worker."""
+    queued = DBTaskResult.objects.ready().filter(task_path=deliver.module_path)
+    return set(queued.values_list("args_kwargs__args__0", flat=True))
 
 
 def announce(**kwargs: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from claims.models.base import AppendOnlyModel
 
@@ -66,7 +67,8 @@ class Delivery(AppendOnlyModel):
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="deliveries")
     position = models.BigIntegerField()
-    at = models.DateTimeField(auto_now_add=True)
+    # When the attempt was made: the worker records attempts in batches, after the fact.
+    at = models.DateTimeField(default=timezone.now)
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     error = models.CharField(max_length=ERROR_MAX, blank=True)
     response_excerpt = models.CharField(max_length=EXCERPT_MAX, blank=True)

@@ -86,6 +86,7 @@ def subscription_release(*, subscription_id: int) -> None:
 @dataclass(frozen=True)
 class Attempt:
     position: int
+    at: datetime
     status_code: int | None
     error: str
     excerpt: str
@@ -96,21 +97,30 @@ class Attempt:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def delivery_record(*, subscription_id: int, attempt: Attempt) -> None:
-    """An attempt that reached the receiver with a 2xx: the cursor moves past it."""
+def _delivery(subscription_id: int, attempt: Attempt) -> Delivery:
+    return Delivery(
+        subscription_id=subscription_id,
+        position=attempt.position,
+        at=attempt.at,
+        status_code=attempt.status_code,
+        error=attempt.error[:ERROR_MAX],
+        response_excerpt=attempt.excerpt[:EXCERPT_MAX],
+        duration_ms=attempt.duration_ms,
+    )
+
+
+def deliveries_record(*, subscription_id: int, attempts: list[Attempt], position: int) -> None:
+    """Attempts that reached the receiver with a 2xx, in order, and the cursor moved to
+    `position` (the last of them, or past changes the subscriber does not receive): one
+    transaction."""
+    if any(not attempt.succeeded for attempt in attempts):
+        raise ValueError("Only successful attempts move the cursor.")
     with transaction.atomic():
-        Delivery.objects.create(
-            subscription_id=subscription_id,
-            position=attempt.position,
-            status_code=attempt.status_code,
-            error=attempt.error[:ERROR_MAX],
-            response_excerpt=attempt.excerpt[:EXCERPT_MAX],
-            duration_ms=attempt.duration_ms,
+        Delivery.objects.bulk_create([_delivery(subscription_id, attempt) for attempt in attempts])
+        cleared = {"failures": 0, "failing_since": None, "next_attempt_at": None} if attempts else {}
+        Subscription.objects.filter(pk=subscription_id, delivered_position__lt=position).update(
+            delivered_position=position, **cleared
         )
-        if attempt.succeeded:
-            Subscription.objects.filter(pk=subscription_id, delivered_position__lt=attempt.position).update(
-                delivered_position=attempt.position, failures=0, failing_since=None, next_attempt_at=None
-            )
 
 
 def delivery_failed(
@@ -119,7 +129,7 @@ def delivery_failed(
     """A failed attempt: recorded, and the subscription backs off until `retry_at`, or is
     disabled with `disable_reason`."""
     with transaction.atomic():
-        delivery_record(subscription_id=subscription_id, attempt=attempt)
+        _delivery(subscription_id, attempt).save(force_insert=True)
         now = timezone.now()
         changes: dict[str, object] = {
             "failures": F("failures") + 1,
@@ -129,10 +139,3 @@ def delivery_failed(
         if disable_reason:
             changes |= {"disabled_at": now, "disabled_reason": disable_reason[:ERROR_MAX]}
         Subscription.objects.filter(pk=subscription_id).update(**changes)
-
-
-def subscription_skip_to(*, subscription_id: int, position: int) -> None:
-    """Move the cursor past changes this subscriber does not receive."""
-    Subscription.objects.filter(pk=subscription_id, delivered_position__lt=position).update(
-        delivered_position=position
-    )
