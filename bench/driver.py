@@ -10,7 +10,14 @@
 3. The service's own SQL for each request (captured in-process) with EXPLAIN ANALYZE.
 4. Throughput: per endpoint, rounds of wrk against each server in turn (A B, B A, A B, ...),
    after a warm-up. Search endpoints also get a single-connection run for their latency goal.
-5. One markdown table: both throughputs, their ratio, p50/p99, the goal and whether it is met.
+   List and detail are also measured on the service with its rate limits on (`--limited
+   db=URL`, `--limited redis=URL`: servers bench/run starts), in the same rounds.
+5. Latency under load (list and detail): each server at half its median req/s from step 4,
+   open-model (bench/wrk/open.lua), in interleaved rounds: p50/p99/p99.9 from when each request
+   was due.
+6. Markdown tables: both throughputs, their ratio, p50/p99, the goal and whether it is met; the
+   rate limits' cost; the open-model latencies. Every figure is the median of its rounds with
+   their spread, flagged when they disagree by more than 20% (bench/rounds.py).
 """
 
 from __future__ import annotations
@@ -21,17 +28,18 @@ import http.client
 import json
 import math
 import os
-import statistics
 import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psycopg
+from rounds import DISAGREE, LEGEND, Rounds
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -40,6 +48,10 @@ ABSENT_TERM = "zyzzogetherqx"
 # rows changes path (claims.selectors) and a search costs the most.
 SWEEP = (0.0005, 0.001, 0.002, 0.004, 0.0055, 0.007, 0.0085, 0.01, 0.02, 0.05)
 HOST = "localhost"  # one Host header for both servers, so their `next` links can be compared
+# Measured with the rate limits on too, and open-model by default: the endpoints of issue 5's goals.
+RATE_LIMITED = ("list", "detail")
+# The limits bench/run gives the limits-on services: the production code path, never reached.
+LIMITS_ON = "100000000/minute"
 
 
 @dataclass
@@ -51,8 +63,14 @@ class Endpoint:
     method: str = "GET"
     goal: str = "ratio"  # ratio | page | p95:<ms> | none
     latency_run: bool = False
+    # Per server: wrk's runs at full speed (-c8), on one connection, and open-model.
     results: dict[str, list[dict]] = field(default_factory=lambda: {"service": [], "baseline": []})
     single: dict[str, list[dict]] = field(default_factory=lambda: {"service": [], "baseline": []})
+    open: dict[str, list[dict]] = field(default_factory=lambda: {"service": [], "baseline": []})
+
+    def max_rps(self, server: str) -> float:
+        """The server's maximum rate: the median of its throughput rounds."""
+        return Rounds.of(r["rps"] for r in self.results[server]).median
 
 
 def log(message: str) -> None:
@@ -437,19 +455,24 @@ def plan_summary(plan: list[str]) -> str:
 # --- wrk ----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Load:
+    """How wrk loads a server: for `duration` seconds, over `connections` shared by `threads`; with
+    `open_rate`, open-model at that many requests/s (bench/wrk/open.lua, one connection per thread)."""
+
+    duration: float
+    connections: int
+    threads: int
+    open_rate: float | None = None
+
+
 def wrk(
-    args: argparse.Namespace,
-    ep: Endpoint,
-    base: str,
-    token: str,
-    fx: dict,
-    *,
-    duration: float,
-    connections: int,
-    threads: int,
-    tag: str,
+    args: argparse.Namespace, ep: Endpoint, base: str, token: str, fx: dict, load: Load, tag: str
 ) -> dict:
-    script = "patch.lua" if ep.method == "PATCH" else "get.lua"
+    """One wrk run; an open-model one has its latencies, timed from when each request was due,
+    in run["open"]."""
+    duration, connections, threads, open_rate = load.duration, load.connections, load.threads, load.open_rate
+    script = "open.lua" if open_rate else "patch.lua" if ep.method == "PATCH" else "get.lua"
     url = base + ("/" if ep.method == "PATCH" else ep.path)
     env = dict(
         os.environ,
@@ -459,6 +482,7 @@ def wrk(
         BENCH_PATCH_FIRST=str(fx["patch_first"]),
         BENCH_PATCH_COUNT=str(fx["patch_count"]),
         BENCH_PATCH_TAG=tag,
+        BENCH_OPEN_RATE=str(open_rate or 0),
     )
     command = [
         "wrk",
@@ -473,126 +497,204 @@ def wrk(
         url,
     ]
     result = subprocess.run(command, env=env, text=True, capture_output=True, timeout=duration + 60)
-    line = next((x for x in result.stdout.splitlines() if x.startswith("BENCH ")), None)
+    lines = result.stdout.splitlines()
+    line = next((x for x in lines if x.startswith("BENCH ")), None)
     if result.returncode != 0 or line is None:
         raise RuntimeError(f"wrk failed for {ep.name} on {base}:\n{result.stdout}\n{result.stderr}")
-    values = dict(item.split("=") for item in line.split()[1:])
-    run = {k: float(v) for k, v in values.items()}
+    run = parse_fields(line)
     run["rps"] = run["requests"] / (run["duration_us"] / 1e6)
     if run["bad"]:
+        # Any answer but 2xx/3xx (a 429 from a rate limit too) or a socket error.
         raise RuntimeError(
             f"{ep.name} on {base}: {int(run['bad'])} failed requests in this run:\n{result.stdout}"
         )
+    if open_rate:
+        opened = next((x for x in lines if x.startswith("OPEN ")), None)
+        if opened is None:
+            raise RuntimeError(f"open.lua printed no OPEN line for {ep.name} on {base}:\n{result.stdout}")
+        run["open"] = parse_fields(opened)
     return run
 
 
-def measure(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx: dict) -> None:
+def parse_fields(line: str) -> dict[str, float]:
+    """`BENCH requests=10 p50=120 ...` -> {"requests": 10.0, "p50": 120.0, ...}"""
+    return {k: float(v) for k, v in (item.split("=") for item in line.split()[1:])}
+
+
+def servers_for(args: argparse.Namespace, ep: Endpoint) -> dict[str, str]:
+    """The servers an endpoint is measured on: the service (rate limits off) and the baseline, and
+    for the rate-limited endpoints the service with its limits on, per counter store."""
     servers = {"service": args.service, "baseline": args.baseline}
+    if ep.name in RATE_LIMITED:
+        servers.update(args.limited)
+    return servers
+
+
+def rate_limit_headers(base: str, path: str, token: str) -> tuple[int, int] | None:
+    """(RateLimit-Limit, RateLimit-Remaining) of one GET, or None when the answer has none."""
+    parts = urlsplit(base)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("GET", path, headers={"Host": HOST, "Authorization": f"Bearer {token}"})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    limit, remaining = response.getheader("RateLimit-Limit"), response.getheader("RateLimit-Remaining")
+    if response.status != 200:
+        raise RuntimeError(f"{base}{path}: HTTP {response.status}")
+    return (int(limit), int(remaining)) if limit and remaining else None
+
+
+def check_counting(args: argparse.Namespace, token: str) -> None:
+    """The limits-off service sends no RateLimit headers; each limits-on one counts every request in
+    its store. A store that fails is skipped for 30 s (claims.platform.ratelimit fails open), and
+    its answers then show a full quota: that would measure the limits off, so it stops the run."""
+    path = "/api/v1/claims/"
+    if rate_limit_headers(args.service, path, token) is not None:
+        raise RuntimeError(f"{args.service} sends RateLimit headers: its limits are not off")
+    for name, base in args.limited.items():
+        headers = rate_limit_headers(base, path, token)
+        if headers is None or headers[1] >= headers[0]:
+            raise RuntimeError(
+                f"{name} ({base}) did not count the request (RateLimit-Limit, -Remaining: {headers}); "
+                "is its counter store up? See bench/results/service-limits-*.log"
+            )
+
+
+def interleaved(names: list[str], rounds: int) -> Iterator[tuple[int, str]]:
+    """(round, server) in the order they run: each server in each place of the order in turn,
+    A B, B A, ... (A B C, B C A, C A B, ...), so no server always runs after the same one."""
+    for round_ in range(rounds):
+        first = round_ % len(names)
+        for name in names[first:] + names[:first]:
+            yield round_, name
+
+
+def measure(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx: dict) -> None:
+    warm = Load(args.warmup, args.connections, args.threads)
+    full = Load(args.duration, args.connections, args.threads)
+    one = Load(args.latency_duration, 1, 1)  # the search goals' latency, on one connection
     for ep in eps:
         token = tokens[ep.role]
+        servers = servers_for(args, ep)
+        for name in servers:
+            ep.results.setdefault(name, [])
         for name, base in servers.items():  # warm-up, not recorded
-            wrk(
-                args,
-                ep,
-                base,
-                token,
-                fx,
-                duration=args.warmup,
-                connections=args.connections,
-                threads=args.threads,
-                tag=f"warm-{name}-{uuid.uuid4().hex[:6]}",
+            wrk(args, ep, base, token, fx, warm, f"warm-{name}-{uuid.uuid4().hex[:6]}")
+        for round_, name in interleaved(list(servers), args.rounds):
+            tag = f"{name}-{round_}-{uuid.uuid4().hex[:6]}"
+            run = wrk(args, ep, servers[name], token, fx, full, tag)
+            ep.results[name].append(run)
+            if name in args.limited:
+                check_counting(args, token)  # still counted at the end of the run
+            if ep.latency_run:
+                time.sleep(args.drain)  # let requests still queued from the -c8 run finish first
+                single = wrk(args, ep, servers[name], token, fx, one, tag + "-1")
+                ep.single[name].append(single)
+        s = Rounds.of(r["rps"] for r in ep.results["service"])
+        b = Rounds.of(r["rps"] for r in ep.results["baseline"])
+        log(
+            f"  {ep.name:<14} service {s.show():>16} req/s   baseline {b.show():>16} req/s   "
+            f"ratio {paired(ep, 'service', 'baseline').show('{:.0%}')}"
+        )
+        for name in args.limited if ep.name in RATE_LIMITED else ():
+            log(
+                f"  {'':<14} {name}: {Rounds.of(r['rps'] for r in ep.results[name]).show()} req/s, "
+                f"{paired(ep, name, 'service').show('{:.0%}')} of limits off"
             )
-        for round_ in range(args.rounds):
-            order = ["service", "baseline"] if round_ % 2 == 0 else ["baseline", "service"]
-            for name in order:
-                tag = f"{name}-{round_}-{uuid.uuid4().hex[:6]}"
-                run = wrk(
-                    args,
-                    ep,
-                    servers[name],
-                    token,
-                    fx,
-                    duration=args.duration,
-                    connections=args.connections,
-                    threads=args.threads,
-                    tag=tag,
-                )
-                ep.results[name].append(run)
-                if ep.latency_run:
-                    time.sleep(args.drain)  # let requests still queued from the -c8 run finish first
-                    single = wrk(
-                        args,
-                        ep,
-                        servers[name],
-                        token,
-                        fx,
-                        duration=args.latency_duration,
-                        connections=1,
-                        threads=1,
-                        tag=tag + "-1",
-                    )
-                    ep.single[name].append(single)
-        s = statistics.median(r["rps"] for r in ep.results["service"])
-        b = statistics.median(r["rps"] for r in ep.results["baseline"])
-        ratio = paired_ratio(ep)
-        log(f"  {ep.name:<14} service {s:8.1f} req/s   baseline {b:8.1f} req/s   ratio {ratio:6.1%}")
+        if ep.name in args.open_endpoints and ep.method == "GET" and args.open_duration > 0:
+            open_model(args, ep, token, fx)
 
 
-def paired_ratio(ep: Endpoint) -> float:
-    """The median over rounds of service/baseline, each round's two runs back to back: steadier
+def open_model(args: argparse.Namespace, ep: Endpoint, token: str, fx: dict) -> None:
+    """Latency under load: each server at half the rate it sustained in the throughput rounds
+    (median), open-model (bench/wrk/open.lua), in interleaved rounds."""
+    servers = {"service": args.service, "baseline": args.baseline}
+    rates = {name: ep.max_rps(name) * args.open_load for name in servers}
+    time.sleep(args.drain)
+    for round_, name in interleaved(list(servers), args.open_rounds):
+        n = args.open_connections
+        load = Load(args.open_duration, n, n, open_rate=rates[name])
+        run = wrk(args, ep, servers[name], token, fx, load, f"open-{name}-{round_}")
+        ep.open[name].append(run)
+    s, b = (Rounds.of(r["open"]["p99"] / 1000 for r in ep.open[name]) for name in servers)
+    log(
+        f"  {ep.name:<14} open model at {args.open_load:.0%} of max: p99 service {s.show('{:.1f}')} ms "
+        f"({rates['service']:.0f}/s), baseline {b.show('{:.1f}')} ms ({rates['baseline']:.0f}/s)"
+    )
+
+
+def paired(ep: Endpoint, a: str, b: str) -> Rounds:
+    """Per round, a's req/s over b's. Both runs of a round are close in time, so this is steadier
     than a ratio of medians when something else on the machine comes and goes."""
-    pairs = zip(ep.results["service"], ep.results["baseline"], strict=True)
-    return statistics.median(s["rps"] / b["rps"] if b["rps"] else math.nan for s, b in pairs)
+    pairs = zip(ep.results[a], ep.results[b], strict=True)
+    return Rounds.of(x["rps"] / y["rps"] if y["rps"] else math.nan for x, y in pairs)
 
 
 # --- the report ---------------------------------------------------------------------------------------
 
 
-def med(runs: list[dict], key: str) -> float:
-    return statistics.median(r[key] for r in runs)
+def us_rounds(runs: list[dict], key: str) -> Rounds:
+    """A latency of each run (wrk's microseconds) in milliseconds."""
+    return Rounds.of(r[key] / 1000 for r in runs)
 
 
-def ms(us: float) -> str:
-    return f"{us / 1000:.1f}" if us < 100_000 else f"{us / 1000:.0f}"
+def ms(rounds: Rounds) -> str:
+    """A latency's median round in ms, flagged if its rounds disagree (no min-max: the table is wide)."""
+    return rounds.show("{:.1f}" if rounds.median < 100 else "{:.0f}", spread=False)
 
 
 def report(eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace) -> str:
     by_name = {ep.name: ep for ep in eps}
-    page1 = med(by_name["list"].results["service"], "rps")
+    page1 = Rounds.of(r["rps"] for r in by_name["list"].results["service"]).median
+    figures: list[Rounds] = []  # every figure shown, for the legend
     rows = []
     for ep in eps:
         s_runs, b_runs = ep.results["service"], ep.results["baseline"]
-        s_rps, b_rps = med(s_runs, "rps"), med(b_runs, "rps")
-        ratio = paired_ratio(ep)
-        spread = f" ({min(r['rps'] for r in s_runs):.0f}-{max(r['rps'] for r in s_runs):.0f})"
-        b_spread = f" ({min(r['rps'] for r in b_runs):.0f}-{max(r['rps'] for r in b_runs):.0f})"
+        s_rps, b_rps = (Rounds.of(r["rps"] for r in runs) for runs in (s_runs, b_runs))
+        ratio = paired(ep, "service", "baseline")
+        lat = [us_rounds(runs, key) for runs in (s_runs, b_runs) for key in ("p50", "p99")]
+        figures += [s_rps, b_rps, ratio, *lat]
         if ep.goal == "ratio":
-            goal, met = "≥ 40% of baseline", ratio >= 0.40
+            goal, met = "≥ 40% of baseline", ratio.median >= 0.40
         elif ep.goal == "page":
-            factor = page1 / s_rps
+            factor = page1 / s_rps.median
             goal, met = f"≤ 1.5x page 1 (is {factor:.2f}x)", factor <= 1.5
         elif ep.goal.startswith("p95:"):
             limit = float(ep.goal[4:])
-            p95 = med(ep.single["service"], "p95") / 1000
-            b95 = med(ep.single["baseline"], "p95") / 1000
-            goal, met = f"p95 ≤ {limit:.0f} ms, 1 conn (is {p95:.1f}; baseline {b95:.1f})", p95 <= limit
+            p95, b95 = (us_rounds(ep.single[name], "p95") for name in ("service", "baseline"))
+            figures += [p95, b95]
+            goal = f"p95 ≤ {limit:.0f} ms, 1 conn (is {p95.show('{:.1f}')}; baseline {b95.show('{:.1f}')})"
+            met = p95.median <= limit
         else:
             goal, met = "—", None
         rows.append(
-            f"| {ep.label} | {s_rps:.0f}{spread} | {b_rps:.0f}{b_spread} | {ratio:.0%} "
-            f"| {ms(med(s_runs, 'p50'))} / {ms(med(s_runs, 'p99'))} "
-            f"| {ms(med(b_runs, 'p50'))} / {ms(med(b_runs, 'p99'))} | {goal} "
+            f"| {ep.label} | {s_rps.show()} | {b_rps.show()} | {ratio.show('{:.0%}')} "
+            f"| {ms(lat[0])} / {ms(lat[1])} | {ms(lat[2])} / {ms(lat[3])} | {goal} "
             f"| {'—' if met is None else 'yes' if met else '**no**'} |"
         )
     head = [
         f"Claims: {fx['claims']:,}. wrk -t{args.threads} -c{args.connections}, {args.rounds} rounds x "
-        f"{args.duration:g} s per server and endpoint, interleaved; req/s is the median round "
-        "(min-max), the ratio the median of the rounds' ratios, latencies (ms) the median round's. "
+        f"{args.duration:g} s per server and endpoint, interleaved. Every figure is the median of "
+        "its rounds; req/s and ratios show the rounds' min-max, the ratio being the median of the "
+        "rounds' own ratios; latencies (ms) are medians of rounds. "
         "Both servers: gunicorn gthread, 2 workers x 4 threads, --reuse-port.",
         "",
         "| endpoint | service req/s | baseline req/s | ratio | service p50 / p99 ms "
         "| baseline p50 / p99 ms | goal | met? |",
         "|---|---:|---:|---:|---:|---:|---|:-:|",
+    ]
+    sections = head + rows
+    limits, limit_figures = limits_report(eps, args)
+    sections += limits
+    opened, open_figures = open_report(eps, args)
+    sections += opened
+    figures += limit_figures + open_figures
+    flagged = sum(f.disagree for f in figures)
+    sections += [
+        "",
+        f"{LEGEND} Flagged in this run: {flagged} of {len(figures)} figures."
+        if flagged
+        else f"No figure's rounds disagree by more than {DISAGREE:.0%} (max/min - 1).",
     ]
     sql_rows = [
         "",
@@ -615,7 +717,96 @@ def report(eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace)
         f"| `{t['term']}` | {t['rows']:,} | {100 * t['share']:.2f}% | {t['ms']:.1f} | {t['plan']} |"
         for t in fx["sweep"]
     ]
-    return "\n".join(head + rows + sql_rows + sweep) + "\n"
+    return "\n".join(sections + sql_rows + sweep) + "\n"
+
+
+def limits_report(eps: list[Endpoint], args: argparse.Namespace) -> tuple[list[str], list[Rounds]]:
+    """The rate limits' cost: the limits-on services against the limits-off one, round by round."""
+    measured = [ep for ep in eps if ep.name in RATE_LIMITED and args.limited]
+    if not measured:
+        return [], []
+    lines = [
+        "",
+        f"Rate limits on, as in production but at {LIMITS_ON} for both the token and the address "
+        "(never reached: a 429, like any non-2xx answer, fails the run), counted in the database "
+        "(`db`) or in Redis (`redis`, REDIS_URL); each limits-on service is checked to count every "
+        "request. Measured in the same interleaved rounds as the limits-off service; the ratios are "
+        "medians of per-round ratios (min-max).",
+        "",
+        "| endpoint | rate limits | req/s | vs limits off | vs baseline | requests "
+        "| goal: cost < 10% | met? | ≥ 40% of baseline? |",
+        "|---|---|---:|---:|---:|---:|---|:-:|:-:|",
+    ]
+    figures = []
+    for ep in measured:
+        for name in ["service", *args.limited]:
+            rps = Rounds.of(r["rps"] for r in ep.results[name])
+            to_base = paired(ep, name, "baseline")
+            requests = sum(r["requests"] for r in ep.results[name])
+            figures += [rps, to_base]
+            if name == "service":
+                lines.append(
+                    f"| {ep.label} | off | {rps.show()} | — | {to_base.show('{:.0%}')} | {requests:,.0f} "
+                    f"| — | — | {'yes' if to_base.median >= 0.40 else '**no**'} |"
+                )
+                continue
+            to_off = paired(ep, name, "service")
+            figures.append(to_off)
+            lines.append(
+                f"| {ep.label} | {name} | {rps.show()} | {to_off.show('{:.0%}')} | "
+                f"{to_base.show('{:.0%}')} | {requests:,.0f} | ≥ 90% of limits off "
+                f"| {'yes' if to_off.median >= 0.90 else '**no**'} "
+                f"| {'yes' if to_base.median >= 0.40 else '**no**'} |"
+            )
+    return lines, figures
+
+
+def open_report(eps: list[Endpoint], args: argparse.Namespace) -> tuple[list[str], list[Rounds]]:
+    """Latency under load, open model: p50/p99/p99.9 of each server at half its own maximum."""
+    measured = [ep for ep in eps if ep.open["service"]]
+    if not measured:
+        return [], []
+    lines = [
+        "",
+        f"Latency under load, open model (bench/wrk/open.lua): each server at {args.open_load:.0%} of "
+        f"its median req/s above, sent on a fixed schedule over {args.open_connections} connections "
+        f"whatever the answers' speed, {args.open_rounds} rounds x {args.open_duration:g} s, "
+        "interleaved. Latency counts from when a request was due, so an answer that held up the "
+        "requests behind it on its connection is charged to them too (no coordinated omission); "
+        "`held` is how many were due before their connection was free. Medians of rounds, "
+        "p99 with its min-max; wrk's own p99, timed from each actual send, for comparison.",
+        "",
+        "| endpoint | server | rate sent / target | p50 ms | p99 ms | p99.9 ms | requests (held) "
+        "| wrk's p99 ms | goal | met? |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|:-:|",
+    ]
+    figures = []
+    for ep in measured:
+        stats = {}
+        for name in ("service", "baseline"):
+            runs = [r["open"] for r in ep.open[name]]
+            stats[name] = {
+                "runs": runs,
+                "sent": Rounds.of(r["rate"] for r in runs),
+                **{key: us_rounds(runs, key) for key in ("p50", "p99", "p999")},
+                "wrk_p99": us_rounds(ep.open[name], "p99"),
+            }
+            figures += [stats[name][key] for key in ("sent", "p50", "p99", "p999")]
+        factor = stats["service"]["p99"].median / stats["baseline"]["p99"].median
+        for name, goal, met in (
+            ("service", f"p99 ≤ 3x baseline's (is {factor:.1f}x)", "yes" if factor <= 3 else "**no**"),
+            ("baseline", "—", "—"),
+        ):
+            st, runs = stats[name], stats[name]["runs"]
+            target = runs[0]["target"]
+            behind = " (**behind**)" if st["sent"].median < 0.95 * target else ""
+            lines.append(
+                f"| {ep.label} | {name} | {st['sent'].median:.0f} / {target:.0f}{behind} | {ms(st['p50'])} "
+                f"| {st['p99'].show('{:.1f}')} | {ms(st['p999'])} "
+                f"| {sum(r['requests'] for r in runs):,.0f} ({sum(r['late'] for r in runs):,.0f}) "
+                f"| {ms(st['wrk_p99'])} | {goal} | {met} |"
+            )
+    return lines, figures
 
 
 def main() -> int:
@@ -635,10 +826,33 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--only", help="comma-separated endpoint names (list, detail, search-rare, ...)")
     parser.add_argument(
+        "--limited",
+        action="append",
+        default=[],
+        metavar="NAME=URL",
+        help="the service with its rate limits on (bench/run starts `db` and `redis`); list and "
+        "detail are measured on it too, in the same rounds",
+    )
+    parser.add_argument(
+        "--open-endpoints",
+        default=",".join(RATE_LIMITED),
+        help="endpoints measured open-model at --open-load of their max rate ('' for none)",
+    )
+    parser.add_argument("--open-load", type=float, default=0.5, help="share of each server's max req/s")
+    parser.add_argument("--open-duration", type=float, default=10, help="seconds per open-model run; 0: none")
+    parser.add_argument("--open-rounds", type=int, help="open-model rounds (default: --rounds)")
+    parser.add_argument(
+        "--open-connections", type=int, default=16, help="connections (one wrk thread each) of an open run"
+    )
+    parser.add_argument(
         "--parity-only", action="store_true", help="check parity and the SQL, measure nothing"
     )
     parser.add_argument("--results-dir", default=str(BENCH / "results"))
     args = parser.parse_args()
+    args.limited = dict(item.split("=", 1) for item in args.limited)
+    args.open_endpoints = {name for name in args.open_endpoints.split(",") if name}
+    if args.open_rounds is None:
+        args.open_rounds = args.rounds
 
     tokens = {}
     for line in Path(args.tokens).read_text().splitlines():
@@ -681,13 +895,23 @@ def main() -> int:
         log(
             f"warning: load average {load:.2f} before measuring; other work on this machine skews the numbers"
         )
+    if args.limited:
+        check_counting(args, tokens["editor"])
+        log(f"Rate limits on ({LIMITS_ON}) for list and detail: {', '.join(args.limited)}")
     log(f"Measuring {len(eps)} endpoints ...")
     measure(args, eps, tokens, fx)
     table = report(eps, fx, plans, args)
     print("\n" + table)
     (results / f"table-{stamp}.md").write_text(table)
     raw = {
-        ep.name: {"label": ep.label, "path": ep.path, "runs": ep.results, "single": ep.single} for ep in eps
+        ep.name: {
+            "label": ep.label,
+            "path": ep.path,
+            "runs": ep.results,
+            "single": ep.single,
+            "open": ep.open,
+        }
+        for ep in eps
     }
     (results / f"raw-{stamp}.json").write_text(json.dumps({"fixtures": fx, "endpoints": raw}, indent=1))
     print(f"Results: {results}/table-{stamp}.md, raw-{stamp}.json ({time.monotonic() - started:.0f}s in all)")

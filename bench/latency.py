@@ -3,7 +3,8 @@
 The reader pages, `claims:search` and the change feed have no counterpart in the baseline, so
 their goals are p95 latencies: each target is requested over one keep-alive connection, one
 request at a time, for a number of rounds; the table gives the median round's p50/p95/p99 with
-the spread of p95 over the rounds, and flags a target whose rounds disagree by more than 20%.
+the spread of p95 over the rounds, and flags a target whose rounds disagree by more than 20%
+(bench/rounds.py).
 
     .venv/bin/python bench/latency.py --service http://127.0.0.1:18001 \\
         --database-url postgres://postgres@127.0.0.1:5432/claims_bench [--rounds 5 --requests 300]
@@ -21,9 +22,9 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import psycopg
+from rounds import LEGEND, Rounds, median_round
 
 BENCH = Path(__file__).resolve().parent
-SPREAD_FLAG = 0.20
 
 
 @dataclass
@@ -144,16 +145,18 @@ def report(measured: list[Target]) -> str:
         "| target | p50 ms | p95 ms (median round; min-max) | p99 ms | goal p95 | met? |",
         "|---|---:|---:|---:|---|:-:|",
     ]
+    flagged = False
     for t in measured:
-        p95s = [r["p95"] for r in t.rounds]
-        mid = sorted(t.rounds, key=lambda r: r["p95"])[len(t.rounds) // 2]
-        spread = (max(p95s) - min(p95s)) / statistics.median(p95s)
-        flag = " (rounds disagree)" if spread > SPREAD_FLAG else ""
+        p95 = Rounds.of(r["p95"] for r in t.rounds)
+        flagged |= p95.disagree
+        mid = median_round(t.rounds, "p95")
         met = "yes" if mid["p95"] <= t.goal_ms else "**no**"
         lines.append(
-            f"| {t.name} | {mid['p50']:.1f} | {mid['p95']:.1f} ({min(p95s):.1f}-{max(p95s):.1f}){flag} | "
+            f"| {t.name} | {mid['p50']:.1f} | {p95.show('{:.1f}')} | "
             f"{mid['p99']:.1f} | <= {t.goal_ms:g} ms | {met} |"
         )
+    if flagged:
+        lines += ["", LEGEND]
     return "\n".join(lines)
 
 

@@ -1,7 +1,9 @@
 -- Shared by the benchmark scripts (loaded with dofile): one machine-readable line per run, which
 -- bench/driver.py parses. Latencies are in microseconds; `bad` counts answers other than 2xx/3xx
--- and socket errors, and the driver refuses a run that has any.
+-- and socket errors, and the driver refuses a run that has any. `bench_threads` lists the threads,
+-- for a script whose done() reads their own counts (open.lua).
 local threads = {}
+bench_threads = threads
 
 function setup(thread)
    thread:set("id", #threads)
