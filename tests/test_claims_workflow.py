@@ -495,3 +495,29 @@ def test_an_admin_changes_a_claim_and_is_the_actor_in_its_history(alice, root, m
 
     assert response.status_code == 200, response.content
     assert ClaimEvent.objects.filter(claim_id=claim.pk).last().actor.username == "root"
+
+
+# --- the answer -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        [{"claimant": "Someone else"}],
+        [{"status": "in_review"}, {"rating": "false", "summary": "No."}, {"status": "published"}],
+        [{"status": "in_review", "rating": "true", "summary": "Yes."}, {"status": "published"},
+         {"rating": "false", "note": "Corrected."}],
+        [{"quote": "unemployment fell", "start": 18, "end": 35}],
+    ],
+)  # fmt: skip
+def test_a_patch_answers_the_claim_exactly_as_a_get_then_shows_it(alice, bob, make_claim, steps):
+    claim = make_claim()
+    for step in steps:
+        answer = patch(alice, claim, step, etag_of(alice, claim))
+        assert answer.status_code == 200, answer.content
+        for api in (alice, bob):  # an editor's view and a client's
+            shown = api.get(claim_url(claim))
+            if api is alice:
+                assert (answer.content, answer["ETag"]) == (shown.content, shown["ETag"])
+            else:
+                assert shown.status_code == 200

@@ -6,13 +6,16 @@ worker's sweep (`claims.feed.worker`) enqueues a delivery for every subscription
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import transaction
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from claims.feed.delivery import deliver_subscription
+from claims.platform.db import raw
 from claims.selectors.changes import subscription_get, subscriptions_due
 
 
@@ -63,5 +66,23 @@ def _queued_deliveries() -> set[int]:
 
 def announce(**kwargs: Any) -> None:
     """`services.changes.change_recorded`'s receiver: wake a worker up, in the write's own
-    transaction, so that the task exists if and only if the write commits."""
-    fan_out.enqueue()
+    transaction, so that the wake-up exists if and only if the write commits.
+
+    A fan-out still queued does for this write too, provided no worker starts it before this
+    write commits: its row is locked FOR SHARE until then, and workers take rows FOR UPDATE
+    SKIP LOCKED, so they pass it by meanwhile. Only when none is queued is one enqueued: a burst
+    of writes queues one fan-out, not one each."""
+    using = raw.writing(DBTaskResult)
+    if raw.fetch_one(using, *_a_queued_fan_out(using)) is None:
+        fan_out.enqueue()
+
+
+@functools.cache
+def _a_queued_fan_out(using: str) -> tuple[str, tuple[Any, ...]]:
+    """Any queued fan-out, locked FOR SHARE: compiled once, as nothing in it changes. Unordered,
+    so the first found is taken with no sort of every queued task. (A fan-out is never enqueued
+    to run later, so `run_after`, which DBTaskResult.objects.ready() also checks, is not.)"""
+    queued = DBTaskResult.objects.using(using).filter(
+        status=TaskResultStatus.READY, task_path=fan_out.module_path, backend_name=fan_out.backend
+    )
+    return raw.first_shared(queued.order_by().values_list("id", flat=True))

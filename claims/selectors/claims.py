@@ -119,6 +119,21 @@ def claim_detail(*, claim_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def claim_row(claim: Claim) -> dict[str, Any]:
+    """The row `claim_detail` would read (CLAIM_COLUMNS), from an instance loaded whole: a
+    write's answer, which has its claim in hand as saved, needs no second read."""
+    return {name: getattr(claim, _ATTNAMES[name]) for name in CLAIM_COLUMNS}
+
+
+# Each column's attribute on an instance (`article_id` is both; `revision` too, a plain integer).
+_ATTNAMES = {
+    column: field.attname
+    for field in Claim._meta.concrete_fields
+    for column in CLAIM_COLUMNS
+    if column in (field.name, field.attname)
+}
+
+
 def claim_exists(*, claim_id: int) -> bool:
     return Claim.objects.filter(pk=claim_id).exists()
 

@@ -45,7 +45,14 @@ from claims.platform.schema import (
     problems,
     validation_example,
 )
-from claims.selectors.claims import ClaimFilters, claim_detail, claim_exists, claim_page, verdict_details
+from claims.selectors.claims import (
+    ClaimFilters,
+    claim_detail,
+    claim_exists,
+    claim_page,
+    claim_row,
+    verdict_details,
+)
 from claims.selectors.history import claim_history_page
 from claims.services.claims import Placing, claim_create, claim_delete, claim_update
 from claims.services.evidence import evidence_add
@@ -211,18 +218,27 @@ class ClaimListView(APIView):
         return _claim_response(request, claim.pk, status=http.HTTP_201_CREATED, created=True)
 
 
-def _claim_response(request: Request, claim_id: int, *, status: int = 200, created: bool = False) -> Response:
-    claim, data = _claim_data(request, claim_id)
+def _claim_response(
+    request: Request,
+    claim_id: int,
+    *,
+    status: int = 200,
+    created: bool = False,
+    row: dict[str, Any] | None = None,
+) -> Response:
+    claim, data = _claim_data(request, claim_id, row=row)
     headers = {"ETag": claim_etag(claim_id, claim["version"], drafts_visible=drafts_visible(request))}
     if created:
         headers["Location"] = request.build_absolute_uri(reverse("claim-detail", args=[claim_id]))
     return Response(data, status=status, headers=headers)
 
 
-def _claim_data(request: Request, claim_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The claim's row and its JSON as this viewer may see it, or 404."""
+def _claim_data(
+    request: Request, claim_id: int, *, row: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The claim's row (read, unless given) and its JSON as this viewer may see it, or 404."""
     viewer_sees_drafts = drafts_visible(request)
-    claim = claim_detail(claim_id=claim_id)
+    claim = row if row is not None else claim_detail(claim_id=claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}.")
     details = verdict_details(rows=[claim], drafts_visible=viewer_sees_drafts)
@@ -373,10 +389,10 @@ class ClaimDetailView(APIView):
             if place
             else None
         )
-        claim_update(
+        claim = claim_update(
             actor=actor(request), claim_id=claim_id, expected_versions=expected, placing=placing, **data
         )
-        return _claim_response(request, claim_id)
+        return _claim_response(request, claim_id, row=claim_row(claim))
 
     @extend_schema(
         operation_id="claims_destroy",

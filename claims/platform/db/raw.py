@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from django.db import connections, router
-from django.db.models import Field, Model
+from django.db.models import Field, Model, QuerySet
 from django.utils.dateparse import parse_datetime
 
 
@@ -110,3 +110,19 @@ def update_many(objs: Sequence[Model], fields: Sequence[str]) -> None:
                 f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s",
                 [[*row, pk_value] for *row, pk_value in zip(*values, ids, strict=True)],
             )
+
+
+def first_shared(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """The statement that reads the first value of a one-column `queryset`
+    (`values_list(..., flat=True)`) and locks its row FOR SHARE until the transaction ends,
+    skipping rows another transaction has locked for update: run it with `fetch_one`. Compile it
+    once and keep it when the queryset's values do not change.
+
+    Django's `select_for_update` has no shared mode. A shared lock lets any number of writers
+    rely on one row at once while keeping it from a worker that takes rows FOR UPDATE SKIP
+    LOCKED. SQLite has no row locks; it runs one write transaction at a time, which holds them
+    all off the same way."""
+    sql, params = queryset[:1].query.sql_with_params()
+    if vendor(queryset.db) == "postgresql":
+        sql += " FOR SHARE SKIP LOCKED"
+    return sql, tuple(params)
