@@ -33,13 +33,13 @@ import django  # noqa: E402 - the path and settings above come first
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
 
 from claims.api.serializers import ClaimListParams  # noqa: E402
 from claims.models import Claim, Correction, Evidence  # noqa: E402
-from claims.platform.db import timestamps  # noqa: E402
+from claims.platform.db import raw, timestamps  # noqa: E402
 from claims.platform.params import query_params  # noqa: E402
 from claims.selectors.claims import CLAIM_COLUMNS, ClaimFilters, claim_rows, verdict_details  # noqa: E402
 
@@ -102,6 +102,23 @@ def main() -> None:
         "verdict details: hand-written SQL",
         lambda: verdict_details(rows=rows, drafts_visible=True),
         orm_details,
+        runs,
+    )
+
+    # A write's lock of its claim: the statement written once per model, or the ORM's. Both in a
+    # transaction, so both take the lock.
+    def locked(load: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            with transaction.atomic():
+                return load()
+
+        return run
+
+    claim_id = ids[0]
+    compare(
+        "claim locked FOR UPDATE: statement per model",
+        locked(lambda: raw.locked(Claim, claim_id)),
+        locked(lambda: Claim.objects.select_for_update().filter(pk=claim_id).first()),
         runs,
     )
 

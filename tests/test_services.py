@@ -33,3 +33,23 @@ def test_a_recreated_editor_group_gets_its_admin_permissions(db):
     assert {"change_claim", "add_article", "view_claimevent"} <= granted
     assert "change_claimevent" not in granted
     assert not Group.objects.get(name="client").permissions.exists()
+
+
+@pytest.mark.parametrize("status", ["pending", "in_review", "published", "not_checkable"])
+def test_a_locked_claim_is_the_instance_the_orm_would_load(make_claim, status):
+    from django.db import transaction
+
+    from claims.models import Claim
+    from claims.platform.db import raw
+
+    claim = make_claim(status=status)
+    Claim.objects.filter(pk=claim.pk).update(anchor="fuzzy", anchor_score=0.75)
+    loaded = Claim.objects.get(pk=claim.pk)
+    with transaction.atomic():
+        locked = raw.locked(Claim, claim.pk)
+        assert raw.locked(Claim, claim.pk + 1000) is None
+    assert locked is not None
+    fields = [field.attname for field in Claim._meta.concrete_fields]
+    values = [(getattr(locked, name), type(getattr(locked, name))) for name in fields]
+    assert values == [(getattr(loaded, name), type(getattr(loaded, name))) for name in fields]
+    assert not locked._state.adding

@@ -7,6 +7,7 @@ import base64
 import itertools
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -576,3 +577,26 @@ def test_a_burst_of_writes_wakes_one_delivery_per_subscription(
     Subscription.objects.filter(pk=subscriptions[0]).update(leased_until=held)
     DBTaskResult.objects.all().delete()
     assert fan_out.call() == 1  # the leased one's worker looks again when it lets go
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="VACUUM is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_prunes_old_task_rows_and_vacuums_the_task_table(alice_user, make_claim):
+    from claims.feed import worker
+
+    def vacuums() -> int:
+        with connection.cursor() as cursor:
+            table = DBTaskResult._meta.db_table
+            cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = %s", [table])
+            return cursor.fetchone()[0]
+
+    make_claim()
+    DBTaskResult.objects.update(status="SUCCESSFUL", finished_at=timezone.now() - timedelta(hours=2))
+    before = vacuums()
+    worker.prune()
+    assert not DBTaskResult.objects.exists()
+    for _ in range(50):  # the statistics collector reports a moment later
+        if vacuums() > before:
+            break
+        time.sleep(0.1)
+    assert vacuums() == before + 1

@@ -25,6 +25,7 @@ from django_tasks_db.management.commands.db_worker import Worker as DBWorker
 from django_tasks_db.models import DBTaskResult
 
 from claims.feed.tasks import fan_out
+from claims.platform.db import raw
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ SWEEP_SECONDS = 2.0
 RECONNECT_SECONDS = 1.0
 # Finished task rows are kept this long, for whoever inspects the queue.
 KEEP_FINISHED = timedelta(hours=1)
+PRUNE_SECONDS = 60
 
 
 def _worker_options(options: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +76,7 @@ class Sweeper(threading.Thread):
             try:
                 close_old_connections()
                 sweep()
-                if time.monotonic() - last_prune > 60:
+                if time.monotonic() - last_prune > PRUNE_SECONDS:
                     prune()
                     last_prune = time.monotonic()
             except DatabaseError as error:
@@ -92,8 +94,18 @@ def sweep() -> int:
 
 
 def prune() -> None:
+    """Delete task rows finished more than KEEP_FINISHED ago, then, on PostgreSQL, vacuum the task
+    table. Every task row is inserted ready and updated twice, and each update leaves an entry in
+    the index of ready tasks that only a vacuum removes: every lookup of a ready task (the
+    workers' own, a write's wake-up) walks them, 3.7 ms a lookup once 40,000 had gathered in a
+    benchmark on a server with autovacuum off. Autovacuum, where it runs, waits for a fifth of
+    the table to be dead first."""
     finished = [TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED]
     DBTaskResult.objects.filter(status__in=finished, finished_at__lt=timezone.now() - KEEP_FINISHED).delete()
+    using = raw.writing(DBTaskResult)
+    if raw.vendor(using) == "postgresql":
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {raw.table(DBTaskResult, using)}")
 
 
 def start(*, ready: Callable[[], None], **options: Any) -> None:

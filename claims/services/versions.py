@@ -11,13 +11,13 @@ from claims.models import (
     Claim,
     ClaimEvent,
 )
+from claims.platform.db import raw
 from claims.platform.errors import NotFound, PreconditionFailed
 from claims.services.changes import change_record, claim_change_type
 
 
 def _lock(claim_id: int, expected_versions: frozenset[int] | None) -> Claim:
-    # A slice, not .first(), whose ORDER BY costs as much to compile as the rest (selectors.claims).
-    claim = next(iter(Claim.objects.select_for_update().filter(pk=claim_id)[:1]), None)
+    claim = raw.locked(Claim, claim_id)
     if claim is None:
         raise NotFound(f"There is no claim {claim_id}.")
     if expected_versions is not None and claim.version not in expected_versions:

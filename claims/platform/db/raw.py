@@ -9,14 +9,17 @@ statement serves every page.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from django.db import connections, router
 from django.db.models import Field, Model, QuerySet
 from django.utils.dateparse import parse_datetime
+
+M = TypeVar("M", bound=Model)
 
 
 def reading(model: type[Model]) -> str:
@@ -126,3 +129,51 @@ def first_shared(queryset: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     if vendor(queryset.db) == "postgresql":
         sql += " FOR SHARE SKIP LOCKED"
     return sql, tuple(params)
+
+
+def locked(model: type[M], pk: int) -> M | None:
+    """The row of `model` with primary key `pk`, locked FOR UPDATE until the transaction ends, as
+    a whole instance; None if there is none.
+
+    Speed trick: the statement is written once per model and database, not compiled by the ORM
+    for every write; compiling `select_for_update().filter(pk=...)` cost about as much as the rest
+    of a PATCH's lock, save and history together (docs/PERFORMANCE.md). SQLite has no row locks
+    and runs one write transaction at a time; the statement there reads the row."""
+    using = writing(model)
+    statement = _locking_statement(model, using)
+    row = fetch_one(using, statement.sql, [pk])
+    if row is None:
+        return None
+    connection = connections[using]
+    values = []
+    for (column, converters), value in zip(statement.converters, row, strict=True):
+        for converter in converters:
+            value = converter(value, column, connection)
+        values.append(value)
+    return model.from_db(using, statement.attnames, values)
+
+
+class _Locking(NamedTuple):
+    sql: str
+    attnames: list[str]
+    # Each column's converters, as the ORM's compiler applies them when it loads a row: the
+    # backend's (SQLite's timestamps, for instance), then the field's own `from_db_value`.
+    converters: list[tuple[Any, list[Any]]]
+
+
+@functools.cache
+def _locking_statement(model: type[Model], using: str) -> _Locking:
+    connection = connections[using]
+    fields = model._meta.concrete_fields
+    columns = ", ".join(connection.ops.quote_name(cast(str, field.column)) for field in fields)
+    pk = connection.ops.quote_name(cast(str, cast(Field[Any, Any], model._meta.pk).column))
+    lock = " FOR UPDATE" if vendor(using) == "postgresql" else ""
+    return _Locking(
+        sql=f"SELECT {columns} FROM {table(model, using)} WHERE {pk} = %s{lock}",
+        attnames=[field.attname for field in fields],
+        converters=[
+            (column, connection.ops.get_db_converters(column) + field.get_db_converters(connection))
+            for field in fields
+            for column in [field.get_col(model._meta.db_table)]
+        ],
+    )
