@@ -480,15 +480,23 @@ def updates(alice_user: Any, claim: Any, count: int) -> None:
         claim_update(actor=alice_user, claim_id=claim.pk, expected_versions=None, claimant=f"Claimant {n}")
 
 
-@pytest.mark.django_db
-def test_deliveries_share_a_connection_the_receiver_keeps_alive(bob, alice_user, make_claim, private_ok):
-    receiver = Receiver(keep_alive=True).start()
+def deliver_updates(receiver: Receiver, subscriber: Any, alice_user: Any, claim: Any, count: int) -> tuple:
+    """Subscribe to `claim.updated` at a receiver started here, make `count` updates, deliver
+    them once; the subscription and the outcome (the receiver stopped)."""
+    receiver.start()
     try:
-        created = subscribe(bob, receiver.url, ["claim.updated"])
-        updates(alice_user, make_claim(), 5)
-        assert deliver_subscription(created["id"]).delivered == 5
+        created = subscribe(subscriber, receiver.url, ["claim.updated"])
+        updates(alice_user, claim, count)
+        return created, deliver_subscription(created["id"])
     finally:
         receiver.stop()
+
+
+@pytest.mark.django_db
+def test_deliveries_share_a_connection_the_receiver_keeps_alive(bob, alice_user, make_claim, private_ok):
+    receiver = Receiver(keep_alive=True)
+    created, outcome = deliver_updates(receiver, bob, alice_user, make_claim(), 5)
+    assert outcome.delivered == 5
     assert len(set(receiver.peers)) == 1
     # Only the last change carries the claim: the others were superseded before delivery.
     data = [p["data"] and p["data"]["claimant"] for p in payloads(receiver, created["secret"])]
@@ -504,13 +512,8 @@ def test_deliveries_share_a_connection_the_receiver_keeps_alive(bob, alice_user,
 def test_a_kept_connection_the_receiver_closed_is_replaced_not_counted_as_a_failure(
     bob, alice_user, make_claim, private_ok
 ):
-    receiver = Receiver(keep_alive=True, close_silently=True).start()
-    try:
-        created = subscribe(bob, receiver.url, ["claim.updated"])
-        updates(alice_user, make_claim(), 3)
-        outcome = deliver_subscription(created["id"])
-    finally:
-        receiver.stop()
+    receiver = Receiver(keep_alive=True, close_silently=True)
+    _, outcome = deliver_updates(receiver, bob, alice_user, make_claim(), 3)
     assert (outcome.delivered, outcome.failed) == (3, False)
     assert len(set(receiver.peers)) == 3
     assert list(Delivery.objects.values_list("status_code", flat=True)) == [204] * 3
@@ -538,13 +541,7 @@ def test_successes_before_a_failure_are_recorded_and_the_cursor_stops_there(
     bob, alice_user, make_claim, private_ok, monkeypatch, flush_every
 ):
     monkeypatch.setattr(delivery.Ledger, "FLUSH_EVERY", flush_every)
-    receiver = Receiver(keep_alive=True, fail_after=3).start()
-    try:
-        created = subscribe(bob, receiver.url, ["claim.updated"])
-        updates(alice_user, make_claim(), 5)
-        outcome = deliver_subscription(created["id"])
-    finally:
-        receiver.stop()
+    _, outcome = deliver_updates(Receiver(keep_alive=True, fail_after=3), bob, alice_user, make_claim(), 5)
     assert (outcome.delivered, outcome.failed) == (3, True)
     attempts = list(Delivery.objects.order_by("id").values_list("position", "status_code"))
     assert [a[1] for a in attempts] == [204, 204, 204, 503]
