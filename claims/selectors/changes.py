@@ -9,6 +9,7 @@ from django.db.models import Max, Q, Subquery
 from django.utils import timezone
 
 from claims.models import Change, Delivery, Subscription
+from claims.platform.db import raw
 from claims.platform.pagination import BY_ID, Page, paginate
 
 FEED_COLUMNS = ("position", "at", "type", "article_id", "claim_id", "review_id", "version")
@@ -25,21 +26,31 @@ class ChangePage:
 def change_page(*, after: int, page_size: int) -> ChangePage:
     """The changes after position `after`, in position order, which is commit order. Queries:
     the page (one row more, to know whether there is a next); when `after` is not 0, where the
-    page before it starts."""
-    rows = list(
-        Change.objects.filter(position__gt=after).order_by("position").values(*FEED_COLUMNS)[: page_size + 1]
-    )
+    page before it starts.
+
+    Speed trick: hand-written statements, because building, compiling and converting the ORM's
+    two queries cost more than the rest of the request (docs/PERFORMANCE.md)."""
+    using = raw.reading(Change)
+    table = raw.table(Change, using)
+    rows = [
+        dict(zip(FEED_COLUMNS, (*values[:1], raw.aware(values[1]), *values[2:]), strict=True))
+        for values in raw.fetch_all(
+            using,
+            f"SELECT {', '.join(FEED_COLUMNS)} FROM {table} WHERE position > %s ORDER BY position LIMIT %s",
+            [after, page_size + 1],
+        )
+    ]
     more = len(rows) > page_size
     previous_after = None
     if after:
         # The page before ends at `after`; it starts after the position page_size + 1 back.
-        before = list(
-            Change.objects.filter(position__lte=after)
-            .order_by("-position")
-            .values_list("position", flat=True)[: page_size + 1]
+        before = raw.fetch_all(
+            using,
+            f"SELECT position FROM {table} WHERE position <= %s ORDER BY position DESC LIMIT %s",
+            [after, page_size + 1],
         )
         if len(before) > page_size:
-            previous_after = before[-1]
+            previous_after = before[-1][0]
         elif before:
             previous_after = 0
     return ChangePage(rows=rows[:page_size], more=more, previous_after=previous_after)
