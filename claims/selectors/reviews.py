@@ -214,11 +214,9 @@ def _rows(
     page's rows read by id, so that the join to the article is made for the page, not for every
     match (the planner does not push a LIMIT below a join)."""
     model = rows.model
-    if not filters.query:
-        return list(rows.values(*columns).order_by(BY_ID.fields[0])[start:stop])
-    if _selective(rows, ("search", filters), model, stop, walk):
+    if filters.query and _selective(rows, ("search", filters), model, stop, walk):
         page_ids = rows.order_by((F("id") + 0).asc()).values("pk")[start:stop]
-    elif walk is not None:
+    elif filters.query and walk is not None:
         # The page's ids alone, so that the walk reads the index only, not the table.
         page_ids = rows.order_by(BY_ID.fields[0]).values("pk")[start:stop]
     else:
