@@ -2,9 +2,9 @@
 
 The reader pages, `claims:search` and the change feed have no counterpart in the baseline, so
 their goals are p95 latencies: each target is requested over one keep-alive connection, one
-request at a time, for a number of rounds; the table gives the median round's p50/p95/p99 with
-the spread of p95 over the rounds, and flags a target whose rounds disagree by more than 20%
-(bench/rounds.py).
+request at a time, in rounds that take every target in turn; the table gives the median round's
+p50/p95/p99 with the spread of p95 over the rounds, and flags a target whose rounds disagree by
+more than 20% (bench/rounds.py).
 
     .venv/bin/python bench/latency.py --service http://127.0.0.1:18001 \\
         --database-url postgres://postgres@127.0.0.1:5432/claims_bench [--rounds 5 --requests 300]
@@ -174,20 +174,24 @@ def main() -> int:
     tokens = read_tokens(Path(args.tokens))
     with psycopg.connect(args.database_url, autocommit=True) as conn:
         planned = targets(conn, tokens)
-    measured = []
-    for target in planned:
-        for _ in range(args.rounds):
+    # Rounds interleave the targets (every target once, then again), so that a slow spell of the
+    # machine lands on one round of each rather than on every round of one target.
+    served = list(planned)
+    for round_number in range(1, args.rounds + 1):
+        for target in list(served):
             result = measure(args.service, target, args.requests)
             if result is None:
                 print(f"  {target.name}: not served by this build, skipped", file=sys.stderr)
-                break
+                served.remove(target)
+                continue
             target.rounds.append(result)
-        if target.rounds:
-            measured.append(target)
-            print(
-                f"  {target.name}: p95 {statistics.median(r['p95'] for r in target.rounds):.1f} ms",
-                file=sys.stderr,
-            )
+        print(f"  round {round_number} of {args.rounds} done", file=sys.stderr)
+    measured = [target for target in served if target.rounds]
+    for target in measured:
+        print(
+            f"  {target.name}: p95 {statistics.median(r['p95'] for r in target.rounds):.1f} ms",
+            file=sys.stderr,
+        )
     table = report(measured)
     out = Path(args.results_dir)
     out.mkdir(parents=True, exist_ok=True)
