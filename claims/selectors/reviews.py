@@ -3,14 +3,16 @@ Google's Fact Check Tools API shape serves (`claims.interop.search`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from django.db.models import F, Model, Q, QuerySet
 
 from claims.models import Claim, ClaimStatus, Review
-from claims.platform.db import raw
+from claims.platform.db import compiled, raw
 from claims.platform.db.planner import ROW_ESTIMATES
 from claims.platform.db.search import text_search
 from claims.platform.db.statements import planned_for_values
@@ -62,7 +64,7 @@ def review_page(
         reviews = reviews.filter(_language_matches("language", language))
     with planned_for_values(bool(q or publisher or language)):
         ordering = BY_ID
-        if q and _selective(reviews, ("list", q, publisher, language), Review, page_size + 1, None):
+        if q and _selective(lambda: reviews, ("list", q, publisher, language), Review, page_size + 1, None):
             ordering = BY_ID.without_index()
         return paginate(reviews, ordering=ordering, page_size=page_size, cursor=cursor)
 
@@ -110,21 +112,16 @@ def search_page(
     desk_rows: list[dict[str, Any]] = []
     desk_count = 0
     with planned_for_values():
-        claims = _desk_claims(filters, desk_site)
-        if claims is not None and (after is None or after[0] == DESK):
-            if after is not None:
-                claims = claims.filter(id__gt=after[1])
-            walk = _desk_walk(filters)
-            desk_rows = _rows(claims, DESK_COLUMNS, filters, offset, offset + want, walk)
+        if _desk_searched(filters, desk_site) and (after is None or after[0] == DESK):
+            after_id = after[1] if after is not None else None
+            desk_rows = _page(DESK, filters, after_id, offset, offset + want)
             if offset and not desk_rows:
-                desk_count = claims.count()
+                desk_count = _matching(DESK, filters, after_id).count()
         review_rows: list[dict[str, Any]] = []
         if len(desk_rows) < want:
-            reviews = _reviews(filters)
-            if after is not None and after[0] == IMPORTED:
-                reviews = reviews.filter(id__gt=after[1])
+            after_id = after[1] if after is not None and after[0] == IMPORTED else None
             skip = max(0, offset - desk_count) if offset and not desk_rows else 0
-            review_rows = _rows(reviews, REVIEW_COLUMNS, filters, skip, skip + want - len(desk_rows))
+            review_rows = _page(IMPORTED, filters, after_id, skip, skip + want - len(desk_rows))
     more = len(desk_rows) + len(review_rows) > page_size
     if more:
         if review_rows:
@@ -141,11 +138,18 @@ def search_page(
     return SearchPage(desk=desk_rows, reviews=review_rows, next_key=last if more else None)
 
 
-def _desk_claims(filters: SearchFilters, desk_site: str) -> QuerySet[Claim] | None:
-    """This desk's published claims matching the filters; None when the site filter names another
-    publisher."""
-    if filters.site and not (desk_site == filters.site or desk_site.endswith(f".{filters.site}")):
-        return None
+def _desk_searched(filters: SearchFilters, desk_site: str) -> bool:
+    """Whether this desk's claims are searched: not when the site filter names another publisher."""
+    return not filters.site or desk_site == filters.site or desk_site.endswith(f".{filters.site}")
+
+
+def _matching(kind: int, filters: SearchFilters, after_id: int | None) -> QuerySet[Any]:
+    """The desk's published claims, or the imported reviews, that match `filters`, past `after_id`."""
+    rows = _desk_claims(filters) if kind == DESK else _reviews(filters)
+    return rows if after_id is None else rows.filter(id__gt=after_id)
+
+
+def _desk_claims(filters: SearchFilters) -> QuerySet[Claim]:
     claims = Claim.objects.filter(status=ClaimStatus.PUBLISHED)
     if filters.language:
         claims = claims.filter(_language_matches("article__language", filters.language))
@@ -181,7 +185,7 @@ class Walk:
     text index (WALK_TO_INDEX_COST)."""
 
     key: str
-    rows: QuerySet[Any]
+    rows: Callable[[], QuerySet[Any]]
     cost: float
 
 
@@ -191,48 +195,76 @@ class Walk:
 COVERED_WALK_TO_INDEX_COST = 0.086
 
 
+def _published_claims() -> QuerySet[Claim]:
+    return Claim.objects.filter(status=ClaimStatus.PUBLISHED)
+
+
 def _desk_walk(filters: SearchFilters) -> Walk | None:
     """The covered walk, when nothing but the text is asked (a language or a date needs the
     article, which the index does not hold)."""
     if filters.language or filters.since is not None:
         return None
-    published = Claim.objects.filter(status=ClaimStatus.PUBLISHED)
-    return Walk("published claims", published, COVERED_WALK_TO_INDEX_COST)
+    return Walk("published claims", _published_claims, COVERED_WALK_TO_INDEX_COST)
 
 
-def _rows(
-    rows: QuerySet[Any],
-    columns: tuple[str, ...],
-    filters: SearchFilters,
-    start: int,
-    stop: int,
-    walk: Walk | None = None,
+# How a page is found: sorting the text index's matches by id, walking the index of published
+# claims in id order (ids first, then the page's rows), or the plain query in id order.
+INDEX, WALK, PLAIN = "index", "walk", "plain"
+
+
+def _page(
+    kind: int, filters: SearchFilters, after_id: int | None, start: int, stop: int
 ) -> list[dict[str, Any]]:
-    """`columns` of `rows[start:stop]`, in id order. For a rare term on PostgreSQL, sorted from
-    the text index's matches rather than found by walking the id order (as `selectors.claims`
-    chooses, from the planner's estimate of the matches); then only the ids are sorted and the
-    page's rows read by id, so that the join to the article is made for the page, not for every
-    match (the planner does not push a LIMIT below a join)."""
-    model = rows.model
-    if filters.query and _selective(rows, ("search", filters), model, stop, walk):
-        page_ids = rows.order_by((F("id") + 0).asc()).values("pk")[start:stop]
-    elif filters.query and walk is not None:
-        # The page's ids alone, so that the walk reads the index only, not the table.
-        page_ids = rows.order_by(BY_ID.fields[0]).values("pk")[start:stop]
-    else:
-        return list(rows.values(*columns).order_by(BY_ID.fields[0])[start:stop])
-    outer = model._default_manager.values(*columns)
-    return list(outer.filter(pk__in=page_ids).order_by(BY_ID.fields[0]))
+    """`rows[start:stop]` of `_matching(...)`, in id order, with the columns a search answer shows.
+    For a rare term on PostgreSQL, sorted from the text index's matches rather than found by
+    walking the id order (as `selectors.claims` chooses, from the planner's estimate of the
+    matches); then only the ids are sorted and the page's rows read by id, so that the join to
+    the article is made for the page, not for every match (the planner does not push a LIMIT
+    below a join). Each shape of statement is compiled once (`platform/db/compiled.py`)."""
+    model, columns = (Claim, DESK_COLUMNS) if kind == DESK else (Review, REVIEW_COLUMNS)
+    walk = _desk_walk(filters) if kind == DESK else None
+    path = PLAIN
+    if filters.query:
+        matching = functools.partial(_matching, kind, filters, after_id)
+        selective = _selective(matching, ("search", filters), model, stop, walk)
+        path = INDEX if selective else WALK if walk else PLAIN
+    values: dict[str, str | int] = {}
+    if filters.query:
+        values["query"] = filters.query
+    if after_id is not None:
+        values["after"] = after_id
+    shape = ("claims:search", kind, path, start, stop, filters.language, filters.site, filters.since, *values)
+
+    def build(values: Mapping[str, str | int]) -> QuerySet[Any, dict[str, Any]]:
+        query, after = values.get("query"), values.get("after")
+        rows = _matching(
+            kind,
+            replace(filters, query=query if isinstance(query, str) else None),
+            after if isinstance(after, int) else None,
+        )
+        if path == PLAIN:
+            return rows.values(*columns).order_by(BY_ID.fields[0])[start:stop]
+        # The page's ids alone: sorted from the text index's matches, or walked in the index of
+        # published claims without reading the table.
+        order = (F("id") + 0).asc() if path == INDEX else BY_ID.fields[0]
+        page_ids = rows.order_by(order).values("pk")[start:stop]
+        return model._default_manager.values(*columns).filter(pk__in=page_ids).order_by(BY_ID.fields[0])
+
+    return compiled.rows(shape, raw.reading(model), build, values)
 
 
 def _selective(
-    rows: QuerySet[Any, Any], key: tuple[Any, ...], model: type[Model], want: int, walk: Walk | None
+    rows: Callable[[], QuerySet[Any, Any]],
+    key: tuple[Any, ...],
+    model: type[Model],
+    want: int,
+    walk: Walk | None,
 ) -> bool:
     """Whether `want` rows of a text search are found faster from the text index's matches than
     by walking the id order (PostgreSQL only; the reasoning of `selectors.claims`)."""
-    if raw.vendor(rows.db) != "postgresql":
+    if raw.vendor(raw.reading(model)) != "postgresql":
         return False
-    walk = walk or Walk(model.__name__, model._default_manager.all(), WALK_TO_INDEX_COST)
+    walk = walk or Walk(model.__name__, model._default_manager.all, WALK_TO_INDEX_COST)
     matches = ROW_ESTIMATES.rows((model.__name__, *key), rows)
     walked = ROW_ESTIMATES.rows(("walk", walk.key), walk.rows)
     return matches * matches < walk.cost * want * walked

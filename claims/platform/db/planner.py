@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,13 +26,16 @@ class RowEstimates:
     def __init__(self) -> None:
         self._kept: dict[Hashable, tuple[float, float]] = {}
 
-    def rows(self, key: Hashable, queryset: QuerySet[Any]) -> float:
+    def rows(self, key: Hashable, queryset: QuerySet[Any] | Callable[[], QuerySet[Any]]) -> float:
         """The rows the planner expects `queryset` to return. `key` stands for what the queryset
-        was built from, so that a query asked again is neither compiled nor sent."""
+        was built from, so that a query asked again is neither compiled nor sent; `queryset` may
+        be a function that builds it, so that it is not even built then."""
         now = time.monotonic()
         known = self._kept.get(key)
         if known is not None and known[0] > now:
             return known[1]
+        if callable(queryset):
+            queryset = queryset()
         sql, params = queryset.order_by().query.sql_with_params()
         row = raw.fetch_one(queryset.db, f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = row[0] if row else "[]"

@@ -1,0 +1,132 @@
+"""Read statements that the ORM builds and compiles once per shape, then runs with new values.
+
+Speed trick: a search of `claims:search` built and compiled its querysets (a text match, a
+keyset bound, a nested page of ids) on every request, which took about half of the request's
+time in process (docs/PERFORMANCE.md). Here the ORM builds the statement once per shape with a
+placeholder for each value that changes from request to request (the terms, an id), the compiled
+SQL is kept with where each placeholder landed among its parameters, and the next request of that
+shape sends the same SQL with its own values. What the statement's text depends on (which filters
+are present, the slice, a language) belongs in the shape's key, not among the values.
+
+A value the compiler transforms on its way to a parameter (SQLite's `LIKE` wraps a term in `%`) is
+not found among the parameters; such a shape is then never kept, and the ORM runs it each time.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+from claims.platform.db import raw
+
+# Shapes kept per process, the least recently used dropped first: a page size and an offset
+# each make a shape, so the bound keeps odd requests from growing the cache without end.
+MAX_SHAPES = 512
+
+Values = Mapping[str, str | int]
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: tuple[Any, ...]
+    # (index among params, name of the value that goes there)
+    slots: tuple[tuple[int, str], ...]
+    names: tuple[str, ...]
+    # (index in the row, the converters the ORM would apply to it, its expression)
+    converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
+
+
+_kept: OrderedDict[tuple[Hashable, str], Statement | None] = OrderedDict()
+_keeping = threading.Lock()  # a worker's threads share the kept statements
+
+
+def placeholder(index: int, value: str | int) -> str | int:
+    """A stand-in for `value` that no real request sends and the compiler passes through as is."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"only text and integers can be placeholders, not {type(value).__name__}")
+    if isinstance(value, int):
+        return -(2**62) - index  # within a bigint, far below any id
+    return f"\x00placeholder {index}\x00"  # PostgreSQL text cannot even hold a NUL
+
+
+def rows(
+    key: Hashable, using: str, build: Callable[[Values], QuerySet[Any, dict[str, Any]]], values: Values
+) -> list[dict[str, Any]]:
+    """The rows of `build(values)`, a `.values()` queryset read from `using`, as the ORM returns
+    them. `key` names the statement's shape: every call with one key must build the same SQL
+    whatever `values`, which is built only the first time."""
+    kept_key = (key, using)
+    with _keeping:
+        known = kept_key in _kept
+        if known:
+            _kept.move_to_end(kept_key)
+            statement = _kept[kept_key]
+    if not known:
+        statement = _compile(build, values)
+        with _keeping:
+            _kept[kept_key] = statement
+            if len(_kept) > MAX_SHAPES:
+                _kept.popitem(last=False)
+    if statement is None:
+        return list(build(values))
+    return _run(statement, using, values)
+
+
+def _compile(build: Callable[[Values], QuerySet[Any, dict[str, Any]]], values: Values) -> Statement | None:
+    stand_ins = {name: placeholder(index, value) for index, (name, value) in enumerate(values.items())}
+    queryset = build(stand_ins)
+    compiler = queryset.query.get_compiler(queryset.db)
+    sql, params = compiler.as_sql()
+    slots = []
+    for index, param in enumerate(params):
+        for name, stand_in in stand_ins.items():
+            if type(param) is type(stand_in) and param == stand_in:
+                slots.append((index, name))
+    if {name for _, name in slots} != set(stand_ins):
+        return None
+    query = queryset.query
+    names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    return Statement(
+        sql=sql,
+        params=tuple(params),
+        slots=tuple(slots),
+        names=tuple(names),
+        converters=tuple(
+            (index, tuple(funcs), expression) for index, (funcs, expression) in converters.items()
+        ),
+    )
+
+
+def _run(statement: Statement, using: str, values: Values) -> list[dict[str, Any]]:
+    params = list(statement.params)
+    for index, name in statement.slots:
+        params[index] = values[name]
+    fetched = raw.fetch_all(using, statement.sql, params)
+    names = statement.names
+    if not statement.converters:
+        return [dict(zip(names, row, strict=True)) for row in fetched]
+    connection = connections[using]
+    out = []
+    for row in fetched:
+        converted = list(row)
+        for index, funcs, expression in statement.converters:
+            value = converted[index]
+            for func in funcs:
+                value = func(value, expression, connection)
+            converted[index] = value
+        out.append(dict(zip(names, converted, strict=True)))
+    return out
+
+
+def forget() -> None:
+    """Drop every kept statement (tests that change what a shape compiles to)."""
+    with _keeping:
+        _kept.clear()

@@ -1,0 +1,110 @@
+"""`platform/db/compiled.py`: read statements compiled once per shape and run again with new values.
+Each answer is held to what the ORM itself returns for the same values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from claims.models import Claim
+from claims.platform.db import compiled, raw
+
+COLUMNS = ("id", "quote", "created_at", "article__headline")
+QUOTES = (
+    "unemployment fell to 4.2% in March",
+    "Critics say the figure hides part-time work",
+    "unemployment fell again in April",
+    "in March",
+)
+
+
+@pytest.fixture(autouse=True)
+def nothing_kept():
+    compiled.forget()
+    yield
+    compiled.forget()
+
+
+def claims_after(values: Any) -> Any:
+    return Claim.objects.filter(id__gt=values["after"]).values(*COLUMNS).order_by("id")[:2]
+
+
+def claims_quoting(values: Any) -> Any:
+    return Claim.objects.filter(quote__icontains=values["word"]).values(*COLUMNS).order_by("id")
+
+
+def read(key: str, build: Any, **values: Any) -> list[dict[str, Any]]:
+    return compiled.rows(key, raw.reading(Claim), build, values)
+
+
+def test_a_kept_statement_answers_new_values_as_the_orm_does(make_claim):
+    claims = [make_claim(quote) for quote in QUOTES]
+    for claim in [None, *claims]:
+        after = claim.id if claim else 0
+        # Timestamps come back as the ORM gives them (SQLite's text is converted).
+        assert read("after", claims_after, after=after) == list(claims_after({"after": after}))
+    assert compiled._kept[("after", raw.reading(Claim))] is not None
+
+
+def test_the_build_runs_only_for_a_new_shape(make_claim):
+    make_claim()
+    builds = []
+
+    def build(values: Any) -> Any:
+        builds.append(values["after"])
+        return claims_after(values)
+
+    for after in (0, 1, 2, 3):
+        read("counted", build, after=after)
+    # Once with a stand-in, to compile; never again.
+    assert len(builds) == 1
+    assert builds[0] < 0
+
+
+def test_a_value_the_compiler_transforms_is_never_kept_and_still_answered(make_claim):
+    make_claim(QUOTES[0])
+    make_claim(QUOTES[1])
+    for word in ("zzz", "fell", "the"):
+        expected = list(claims_quoting({"word": word}))
+        # `icontains` wraps the word (in `%` on both databases): no parameter is the stand-in.
+        assert read("quoting", claims_quoting, word=word) == expected
+    assert compiled._kept[("quoting", raw.reading(Claim))] is None
+
+
+@pytest.mark.parametrize("value", [True, 1.5, None, b"x"])
+def test_only_text_and_integers_stand_in(value):
+    with pytest.raises(TypeError, match="only text and integers"):
+        compiled.placeholder(0, value)
+
+
+def test_stand_ins_differ_from_each_other_and_from_real_values():
+    texts = {compiled.placeholder(i, "word") for i in range(5)}
+    numbers = {compiled.placeholder(i, 7) for i in range(5)}
+    assert len(texts) == len(numbers) == 5
+    assert all("\x00" in text for text in texts)
+    assert all(-(2**63) <= n < -(2**61) for n in numbers)
+
+
+def test_the_least_recently_used_shape_goes_first(make_claim, monkeypatch):
+    make_claim()
+    monkeypatch.setattr(compiled, "MAX_SHAPES", 2)
+    alias = raw.reading(Claim)
+    read("a", claims_after, after=0)
+    read("b", claims_after, after=0)
+    read("a", claims_after, after=0)
+    read("c", claims_after, after=0)
+    assert [key for key, _ in compiled._kept] == ["a", "c"]
+    assert all(using == alias for _, using in compiled._kept)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite's search is a LIKE, never kept")
+def test_claims_search_runs_its_kept_statements_on_postgresql(anonymous, make_claim):
+    make_claim()
+    make_claim(QUOTES[2], status="published")
+    answer = anonymous.get("/v1alpha1/claims:search", {"query": "unemployment"})
+    assert [claim["text"] for claim in answer.json()["claims"]] == [QUOTES[2]]
+    searches = [statement for (key, _), statement in compiled._kept.items() if key[0] == "claims:search"]
+    assert searches
+    assert all(statement is not None for statement in searches)
