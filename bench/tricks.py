@@ -39,9 +39,10 @@ from rest_framework.request import Request  # noqa: E402
 
 from claims.api.serializers import ClaimListParams  # noqa: E402
 from claims.models import Claim, Correction, Evidence  # noqa: E402
-from claims.platform.db import raw, timestamps  # noqa: E402
+from claims.platform.db import compiled, raw, timestamps  # noqa: E402
 from claims.platform.params import query_params  # noqa: E402
 from claims.selectors.claims import CLAIM_COLUMNS, ClaimFilters, claim_rows, verdict_details  # noqa: E402
+from claims.selectors.reviews import SearchFilters, search_page  # noqa: E402
 
 
 def compare(name: str, trick: Callable[[], Any], plain: Callable[[], Any], runs: int) -> None:
@@ -54,7 +55,7 @@ def compare(name: str, trick: Callable[[], Any], plain: Callable[[], Any], runs:
             function()
             spent[label].append(time.perf_counter() - started)
     t, p = (statistics.median(spent[label]) * 1000 for label in ("trick", "plain"))
-    print(f"{name:46} trick {t:7.3f} ms   plain {p:7.3f} ms   trick/plain {t / p:5.2f}")
+    print(f"{name:50} trick {t:7.3f} ms   plain {p:7.3f} ms   trick/plain {t / p:5.2f}")
 
 
 def main() -> None:
@@ -119,6 +120,46 @@ def main() -> None:
         "claim locked FOR UPDATE: statement per model",
         locked(lambda: raw.locked(Claim, claim_id)),
         locked(lambda: Claim.objects.select_for_update().filter(pk=claim_id).first()),
+        runs,
+    )
+
+    # A claims:search page: statements compiled once per shape, or built and compiled each time.
+    term = Claim.objects.filter(status="published").values_list("quote", flat=True).first().split()[0]
+    kept_rows = compiled.rows
+
+    def searched(rows_function: Callable[..., Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            compiled.rows = rows_function
+            try:
+                return search_page(filters=SearchFilters(query=term), desk_site="desk.example", page_size=10)
+            finally:
+                compiled.rows = kept_rows
+
+        return run
+
+    compare(
+        f"claims:search `{term}`: statements kept per shape",
+        searched(kept_rows),
+        searched(lambda key, using, build, values: list(build(values))),
+        runs,
+    )
+
+    # The health check of a kept connection before a request's first query: the socket asked
+    # first (claims/platform/db/postgresql), or Django's `SELECT 1` every time.
+    from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
+
+    def checked(check: Callable[[Any], None]) -> Callable[[], Any]:
+        def run() -> Any:
+            connection.health_check_done = False
+            return check(connection)
+
+        return run
+
+    connection.ensure_connection()
+    compare(
+        "health check of a kept connection: socket first",
+        checked(type(connection).close_if_health_check_failed),
+        checked(DjangoWrapper.close_if_health_check_failed),
         runs,
     )
 

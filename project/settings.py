@@ -131,6 +131,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # (PgBouncer in transaction mode before 1.21).
     from claims.platform.db.statements import PlanningCursor
 
+    # Django's backend, with a health check of kept connections that needs no round trip while
+    # the server has sent nothing (claims/platform/db/postgresql/base.py).
+    _db["ENGINE"] = "claims.platform.db.postgresql"
+
     _prepared = env_bool("DATABASE_PREPARED_STATEMENTS", True)
     _db["OPTIONS"] = {
         "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5),
