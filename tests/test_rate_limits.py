@@ -2,6 +2,7 @@
 
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -157,3 +158,20 @@ def test_an_unreachable_counter_store_lets_requests_through(settings, bob_token)
     settings.RATE_LIMIT_TOKEN = "1/day"
     bob = client_with(bob_token)
     assert [bob.get(CLAIMS).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_a_redis_window_counts_hits_and_expires_after_its_window():
+    if not redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import redis
+
+    from claims.platform.ratelimit import counter_store
+
+    url = "redis://127.0.0.1:6379/15"
+    store, window = counter_store(url), int(time.time())
+    name = f"claims:rl:expiry-test:{window}"
+    redis.Redis.from_url(url).delete(name)
+    assert [store.hit("expiry-test", window, 60) for _ in range(3)] == [1, 2, 3]
+    # Set by the window's first hit: the counter outlives its window by a second, no more.
+    assert 0 < redis.Redis.from_url(url).ttl(name) <= 61
+    assert store.hit("expiry-test", window + 1, 60) == 1
