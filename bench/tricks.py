@@ -33,7 +33,7 @@ import django  # noqa: E402 - the path and settings above come first
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 from rest_framework.request import Request  # noqa: E402
 
@@ -148,17 +148,19 @@ def main() -> None:
     # first (claims/platform/db/postgresql), or Django's `SELECT 1` every time.
     from django.db.backends.postgresql.base import DatabaseWrapper as DjangoWrapper
 
+    wrapper = connections[DEFAULT_DB_ALIAS]
+
     def checked(check: Callable[[Any], None]) -> Callable[[], Any]:
         def run() -> Any:
-            connection.health_check_done = False
-            return check(connection)
+            wrapper.health_check_done = False
+            return check(wrapper)
 
         return run
 
-    connection.ensure_connection()
+    wrapper.ensure_connection()
     compare(
         "health check of a kept connection: socket first",
-        checked(type(connection).close_if_health_check_failed),
+        checked(type(wrapper).close_if_health_check_failed),
         checked(DjangoWrapper.close_if_health_check_failed),
         runs,
     )
