@@ -172,6 +172,6 @@ def test_a_redis_window_counts_hits_and_expires_after_its_window():
     name = f"claims:rl:expiry-test:{window}"
     redis.Redis.from_url(url).delete(name)
     assert [store.hit("expiry-test", window, 60) for _ in range(3)] == [1, 2, 3]
-    # Set by the window's first hit: the counter outlives its window by a second, no more.
+    # The counter outlives its window by a second, no more.
     assert 0 < redis.Redis.from_url(url).ttl(name) <= 61
     assert store.hit("expiry-test", window + 1, 60) == 1

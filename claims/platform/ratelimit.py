@@ -5,7 +5,7 @@ The increment is one atomic statement, so two workers can neither double a quota
 
 - by default, a table in the service's own database (`INSERT ... ON CONFLICT DO UPDATE ...
   RETURNING`), UNLOGGED on PostgreSQL so counting writes no WAL and waits for no disk flush;
-- Redis when `REDIS_URL` is set (`INCR`, and `EXPIRE` for a window's first hit, in one script).
+- Redis when `REDIS_URL` is set (`INCR` and `EXPIRE` in one script).
 
 A fixed window lets a client spend up to twice its quota across a window boundary; that is the
 price of one cheap statement per request, and it is well within what the limits are for (keeping
@@ -78,13 +78,12 @@ class RedisCounterStore:
         # breaker in `count` leaves the store alone for a while.
         self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
 
-        # One command, run atomically by Redis: the hit that opens a window's counter sets when it
-        # expires. A MULTI/INCR/EXPIRE/EXEC pipeline did the same in four commands, whose replies
-        # cost the worker more to parse than the round trip.
+        # One command, run atomically by Redis. A MULTI/INCR/EXPIRE/EXEC pipeline did the same in
+        # four commands, whose replies cost the worker more to parse than the round trip. Every
+        # hit renews the expiry, as before: a worker whose clock lags cannot bring back a window
+        # that expired.
         self.script = self.client.register_script(
-            "local hits = redis.call('INCR', KEYS[1]) "
-            "if hits == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end "
-            "return hits"
+            "local hits = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return hits"
         )
 
     def hit(self, key: str, window: int, seconds: int) -> int:

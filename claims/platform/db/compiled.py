@@ -8,8 +8,9 @@ SQL is kept with where each placeholder landed among its parameters, and the nex
 shape sends the same SQL with its own values. What the statement's text depends on (which filters
 are present, the slice, a language) belongs in the shape's key, not among the values.
 
-A value the compiler transforms on its way to a parameter (SQLite's `LIKE` wraps a term in `%`) is
-not found among the parameters; such a shape is then never kept, and the ORM runs it each time.
+A shape is compiled twice with different stand-ins to find them: a value the compiler transforms
+on its way to a parameter (SQLite's `LIKE` wraps a term in `%`), or one that changes the SQL
+itself, shows, and such a shape is never kept: the ORM runs it each time.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -47,13 +49,14 @@ _kept: OrderedDict[tuple[Hashable, str], Statement | None] = OrderedDict()
 _keeping = threading.Lock()  # a worker's threads share the kept statements
 
 
-def placeholder(index: int, value: str | int) -> str | int:
-    """A stand-in for `value` that no real request sends and the compiler passes through as is."""
+def placeholder(index: int, value: str | int, variant: int = 0) -> str | int:
+    """A stand-in for `value` that no real request sends and the compiler passes through as is;
+    each `variant` (0 or 1) a different one."""
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise TypeError(f"only text and integers can be placeholders, not {type(value).__name__}")
     if isinstance(value, int):
-        return -(2**62) - index  # within a bigint, far below any id
-    return f"\x00placeholder {index}\x00"  # PostgreSQL text cannot even hold a NUL
+        return -(2**62) - 2 * index - variant  # within a bigint, far below any id
+    return f"\x00placeholder {index}.{variant}\x00"  # PostgreSQL text cannot even hold a NUL
 
 
 def rows(
@@ -80,23 +83,52 @@ def rows(
 
 
 def _compile(build: Callable[[Values], QuerySet[Any, dict[str, Any]]], values: Values) -> Statement | None:
-    stand_ins = {name: placeholder(index, value) for index, (name, value) in enumerate(values.items())}
-    queryset = build(stand_ins)
-    compiler = queryset.query.get_compiler(queryset.db)
-    sql, params = compiler.as_sql()
+    """The statement of `build`'s shape, or None when it cannot be kept. It is compiled twice,
+    with two sets of stand-ins: the SQL must be the same, and the parameters must differ exactly
+    where a stand-in went in untouched. A value that changes the SQL, or that the compiler
+    transforms (wraps in `%`, uses twice with one copy changed), is thus never kept."""
+    compiled = []
+    for variant in (0, 1):
+        stand_ins = {
+            name: placeholder(index, value, variant) for index, (name, value) in enumerate(values.items())
+        }
+        queryset = build(stand_ins)
+        compiler = queryset.query.get_compiler(queryset.db)
+        try:
+            sql, params = compiler.as_sql()
+        except (EmptyResultSet, FullResultSet):
+            return None  # a stand-in out of a field's range decided the condition: the ORM's to run
+        compiled.append((stand_ins, sql, tuple(params)))
+    (stand_ins, sql, params), (other_stand_ins, other_sql, other_params) = compiled
+    if sql != other_sql or len(params) != len(other_params):
+        return None
     slots = []
-    for index, param in enumerate(params):
-        for name, stand_in in stand_ins.items():
-            if type(param) is type(stand_in) and param == stand_in:
-                slots.append((index, name))
+    for index, (param, other) in enumerate(zip(params, other_params, strict=True)):
+        if type(param) is type(other) and param == other:
+            continue
+        found = [
+            name
+            for name in stand_ins
+            if type(param) is type(stand_ins[name])
+            and param == stand_ins[name]
+            and type(other) is type(other_stand_ins[name])
+            and other == other_stand_ins[name]
+        ]
+        if len(found) != 1:
+            return None
+        slots.append((index, found[0]))
     if {name for _, name in slots} != set(stand_ins):
         return None
     query = queryset.query
-    names = (*query.extra_select, *query.values_select, *query.annotation_select)
-    converters = compiler.get_converters([column for column, _, _ in compiler.select])
+    # The keys of the ORM's own `.values()` rows (ValuesIterable), in the SELECT's order.
+    selected = getattr(query, "selected", None)
+    names: tuple[str, ...] = (
+        tuple(selected) if selected else (*query.extra_select, *query.values_select, *query.annotation_select)
+    )
+    converters = compiler.get_converters([column for column, _, _ in compiler.select[: len(names)]])
     return Statement(
         sql=sql,
-        params=tuple(params),
+        params=params,
         slots=tuple(slots),
         names=tuple(names),
         converters=tuple(
@@ -112,11 +144,12 @@ def _run(statement: Statement, using: str, values: Values) -> list[dict[str, Any
     fetched = raw.fetch_all(using, statement.sql, params)
     names = statement.names
     if not statement.converters:
-        return [dict(zip(names, row, strict=True)) for row in fetched]
+        # A row may end with columns the ORM selects only to order by: never part of the answer.
+        return [dict(zip(names, row[: len(names)], strict=True)) for row in fetched]
     connection = connections[using]
     out = []
     for row in fetched:
-        converted = list(row)
+        converted = list(row[: len(names)])
         for index, funcs, expression in statement.converters:
             value = converted[index]
             for func in funcs:

@@ -8,8 +8,13 @@ server writes to an idle connection only when it ends it (a restart, `pg_termina
 idle timeout: a FATAL message, then the socket closed) or has something unasked (a notice). So
 the check first asks the kernel, without waiting, whether the socket has anything to read:
 nothing, and the connection is as usable as `SELECT 1` would find it; something, and Django's own
-check runs. What neither catches is a server that vanished without a word (a network cut): that
-request fails with a 503, as it would have failed after a passing `SELECT 1` an instant earlier.
+check runs.
+
+What it gives up: a server gone without a word, whose host answers the next packet with a reset
+(a rebooted database or pooler host, an address moved to a new primary by a failover, a NAT that
+forgot the connection). `SELECT 1` met that reset and reconnected before the request; here the
+request's first query meets it, and that request gets a 503 problem with `Retry-After`, once per
+kept connection (the next one reconnects). docs/RELIABILITY.md says so.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import select
 
 from django.db.backends.postgresql import base
+from psycopg import Error
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -43,6 +49,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return False
         try:
             readable, _, _ = select.select([connection.fileno()], [], [], 0)
-        except (OSError, ValueError):
+        except (OSError, ValueError, Error):
             return False
         return not readable
