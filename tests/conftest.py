@@ -5,7 +5,7 @@ alice is an editor, bob a client, carol has a token but no role, and root is a s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -126,3 +126,65 @@ def make_claim(article: Article, alice_user: Any) -> Callable[..., Claim]:
 def demo(db: Any) -> Article:
     call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     return Article.objects.get()
+
+
+@pytest.fixture(params=["ordered", "index", "walk"])
+def search_path(request: Any, db: Any, monkeypatch: Any) -> str:
+    """Each way a claim search's page is found (claims.selectors.claims): read in id order from
+    the RUM indexes of migration 0015, taken from the text index with its ids sorted, or found by
+    walking the id order. The last two run with the RUM indexes dropped (in the test's
+    transaction), as on a PostgreSQL without the extension. SQLite has one way, the walk."""
+    from django.db import connection
+
+    from claims.platform.db.ordered_search import ORDERED_VECTORS
+    from claims.platform.db.planner import ROW_ESTIMATES
+    from claims.selectors import claims as selector
+
+    if connection.vendor != "postgresql" and request.param != "walk":
+        pytest.skip("SQLite searches one way")
+    ORDERED_VECTORS.clear()
+    ROW_ESTIMATES.clear()
+    if request.param == "ordered":
+        if connection.vendor == "postgresql" and not ordered_indexes():
+            pytest.skip("this PostgreSQL has no RUM extension (docs/PERFORMANCE.md)")
+        monkeypatch.setattr(selector, "ORDERED_TO_WALK_COST", 1e12)
+    else:
+        drop_ordered_indexes()
+        monkeypatch.setattr(selector, "WALK_TO_INDEX_COST", 1e12 if request.param == "index" else 0.0)
+    return str(request.param)
+
+
+def drop_ordered_indexes() -> None:
+    """Drop the claims' RUM indexes in the test's transaction (its rollback restores them)."""
+    from django.db import connection
+
+    from claims.platform.db.ordered_search import ORDERED_VECTORS
+
+    with connection.cursor() as cursor:
+        for name in ordered_indexes():
+            cursor.execute(f'DROP INDEX "{name}"')
+    ORDERED_VECTORS.clear()
+
+
+def ordered_indexes() -> list[str]:
+    """The names of the claims' RUM indexes (migration 0015), none on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes "
+            "WHERE tablename = 'claims_claim' AND indexdef LIKE '%USING rum%'"
+        )
+        return sorted(name for (name,) in cursor.fetchall())
+
+
+@pytest.fixture(autouse=True)
+def _forget_ordered_indexes() -> Iterator[None]:
+    """Which RUM indexes exist is kept a minute per process; a test that drops them in its
+    transaction must not leave the next test believing them gone."""
+    from claims.platform.db.ordered_search import ORDERED_VECTORS
+
+    yield
+    ORDERED_VECTORS.clear()

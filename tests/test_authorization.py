@@ -101,7 +101,7 @@ def test_every_caller_on_every_endpoint(
         assert response.status_code == expected, response.content
 
 
-def test_client_responses_never_carry_draft_verdicts_anywhere(bob, make_claim, alice_user):
+def test_client_responses_never_carry_draft_verdicts_anywhere(bob, make_claim, alice_user, search_path):
     draft = make_claim("fell again in April", status="in_review")
     claim_update(
         actor=alice_user, claim_id=draft.pk, expected_versions=None, rating="false", summary="SECRET-DRAFT"

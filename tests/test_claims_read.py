@@ -130,14 +130,14 @@ def test_filter_by_claimant_is_a_case_insensitive_substring(alice, desk):
     assert len(ids(alice.get(CLAIMS, {"claimant": "MINISTER"}))) == 2
 
 
-def test_full_text_matches_quote_and_summary(alice, desk):
+def test_full_text_matches_quote_and_summary(alice, desk, search_path):
     assert ids(alice.get(CLAIMS, {"q": "Critics"})) == [desk["in_review"].pk]
     assert ids(alice.get(CLAIMS, {"q": "official figures"})) == [desk["published"].pk]
     assert ids(alice.get(CLAIMS, {"q": "zebra"})) == [desk["in_review"].pk]
     assert ids(alice.get(CLAIMS, {"q": "nowhere-to-be-found"})) == []
 
 
-def test_client_full_text_never_matches_a_draft_summary(bob, desk):
+def test_client_full_text_never_matches_a_draft_summary(bob, desk, search_path):
     assert ids(bob.get(CLAIMS, {"q": "zebra"})) == []
     assert ids(bob.get(CLAIMS, {"q": "official figures"})) == [desk["published"].pk]
     # The quote is public whatever the status.
@@ -145,7 +145,7 @@ def test_client_full_text_never_matches_a_draft_summary(bob, desk):
 
 
 @pytest.mark.parametrize("q", ['"unclosed', "a & | ! b", "(((", "-", "'; DROP TABLE claims_claim; --"])
-def test_full_text_takes_any_input_without_error(alice, desk, q):
+def test_full_text_takes_any_input_without_error(alice, desk, q, search_path):
     assert alice.get(CLAIMS, {"q": q}).status_code == 200
 
 

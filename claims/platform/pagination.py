@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -142,16 +142,34 @@ class Page:
         return ", ".join(links) or None
 
 
-def paginate(queryset: QuerySet[Any], *, ordering: Ordering, page_size: int, cursor: str | None) -> Page:
+# How a caller reads a page itself: (the cursor's key or None, backwards?, rows to read) -> rows.
+PageReader = Callable[[list[Any] | None, bool, int], list[Any]]
+
+
+def paginate(
+    queryset: QuerySet[Any],
+    *,
+    ordering: Ordering,
+    page_size: int,
+    cursor: str | None,
+    read: PageReader | None = None,
+) -> Page:
+    """A page of `queryset` in `ordering` from `cursor`. `read`, if given, reads the page's rows
+    instead of the queryset (the same rows, found another way: `claims.selectors.claims`)."""
     reverse = False
+    key: list[Any] | None = None
     if cursor:
         key, reverse = decode_cursor(cursor, ordering)
-        queryset = queryset.filter(ordering.after(key, reverse=reverse))
-    ordered = queryset.order_by(*ordering.order_by(reverse=reverse))
-    if ordering.index_free:
-        rows = _ids_first(queryset, ordered, ordering, reverse=reverse, limit=page_size + 1)
+    if read is not None:
+        rows = read(key, reverse, page_size + 1)
     else:
-        rows = list(ordered[: page_size + 1])
+        if key is not None:
+            queryset = queryset.filter(ordering.after(key, reverse=reverse))
+        ordered = queryset.order_by(*ordering.order_by(reverse=reverse))
+        if ordering.index_free:
+            rows = _ids_first(queryset, ordered, ordering, reverse=reverse, limit=page_size + 1)
+        else:
+            rows = list(ordered[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]
     if reverse:

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
 from claims.models import Claim, Correction, Evidence
-from claims.platform.db import compiled, raw
+from claims.platform.db import compiled, ordered_search, raw
+from claims.platform.db.ordered_search import ORDERED_VECTORS
 from claims.platform.db.planner import ROW_ESTIMATES
 from claims.platform.db.search import text_search
 from claims.platform.db.statements import planned_for_values
-from claims.platform.pagination import BY_ID, BY_RECENT_UPDATE, Page, paginate
+from claims.platform.pagination import BY_ID, BY_RECENT_UPDATE, Page, PageReader, paginate
 from claims.selectors.visibility import verdict_visible, visible_verdicts
 
 ORDERINGS = {o.name: o for o in (BY_ID, BY_RECENT_UPDATE)}
@@ -38,6 +40,11 @@ _CLAIM_ROWS = Claim.objects.values(*CLAIM_COLUMNS)
 # the planner walks for terms where the index is several times faster, so we ask for its
 # estimate of the matches and choose.
 WALK_TO_INDEX_COST = 0.6
+# Where the indexes that keep ids in order exist (migration 0015), a page is read from them while
+# matches^2 < ORDERED_TO_WALK_COST x (page + 1) x table rows: each match costs a small share of
+# a walked row, but the scan reads and sorts every match (docs/PERFORMANCE.md, about 1.2% of rows
+# for a page of 50 in a million claims).
+ORDERED_TO_WALK_COST = 3.0
 
 
 @dataclass
@@ -80,35 +87,82 @@ def claim_rows(*, drafts_visible: bool, filters: ClaimFilters) -> QuerySet[Claim
     if filters.updated_after is not None:
         claims = claims.filter(updated_at__gt=filters.updated_after)
     if filters.q:
-        claims = text_search(claims, filters.q, columns={"quote": Q(), "summary": visible}, stored=True)
+        claims = text_search(claims, filters.q, columns=_searched(drafts_visible), stored=True)
     return claims
+
+
+def _searched(drafts_visible: bool) -> dict[str, Q]:
+    """What `q` matches: a claim's quote, and its summary where the viewer may see the verdict."""
+    return {"quote": Q(), "summary": visible_verdicts(drafts_visible=drafts_visible)}
 
 
 def claim_page(
     *, drafts_visible: bool, filters: ClaimFilters, ordering: str, page_size: int, cursor: str | None
 ) -> tuple[Page, VerdictDetails]:
-    """A page of claim rows and their verdict details: three queries whatever the page size (four
-    for a search whose estimate is not known yet)."""
-    claims = claim_rows(drafts_visible=drafts_visible, filters=filters)
+    """A page of claim rows and their verdict details: three queries whatever the page size (for a
+    search, up to three more once a minute per process: the planner's estimates of its matches
+    and of the table, and which of its vectors have ordered indexes)."""
+    rows = partial(claim_rows, drafts_visible=drafts_visible, filters=filters)
     order = ORDERINGS[ordering]
     filtered = filters != ClaimFilters()
+    read = None
     # A filter's best plan depends on its value (claims/platform/db/statements.py).
     with planned_for_values(filtered):
-        if filters.q and order is BY_ID and _search_is_selective(claims, drafts_visible, filters, page_size):
-            order = order.without_index()
-        page = paginate(claims, ordering=order, page_size=page_size, cursor=cursor)
+        if filters.q and order is BY_ID and raw.vendor(raw.reading(Claim)) == "postgresql":
+            # Built only when the estimate is not kept: the ordered path never needs the queryset.
+            matches = ROW_ESTIMATES.rows(("matches", drafts_visible, filters), rows)
+            ordered = _ordered_search(drafts_visible, filters)
+            if ordered is not None and _fewer(matches, ORDERED_TO_WALK_COST, page_size):
+                read = ordered
+            elif _fewer(matches, WALK_TO_INDEX_COST, page_size):
+                order = order.without_index()
+        claims = _CLAIM_ROWS if read is not None else rows()
+        page = paginate(claims, ordering=order, page_size=page_size, cursor=cursor, read=read)
     return page, verdict_details(rows=page.rows, drafts_visible=drafts_visible)
 
 
-def _search_is_selective(
-    claims: QuerySet[Claim, dict[str, Any]], drafts_visible: bool, filters: ClaimFilters, page_size: int
-) -> bool:
-    """Whether a page of `claims` is fastest found through the text index (PostgreSQL only)."""
-    if raw.vendor(claims.db) != "postgresql":
-        return False
-    matches = ROW_ESTIMATES.rows(("matches", drafts_visible, filters), claims)
+def _fewer(matches: float, cost: float, page_size: int) -> bool:
+    """Whether `matches` are few enough that reading them all beats walking the id order, when
+    reading one costs `cost` times walking past one: matches^2 < cost x (page + 1) x table rows."""
     table = ROW_ESTIMATES.rows(("table", Claim), Claim.objects.all())
-    return matches * matches < WALK_TO_INDEX_COST * (page_size + 1) * table
+    return matches * matches < cost * (page_size + 1) * table
+
+
+def _ordered_search(drafts_visible: bool, filters: ClaimFilters) -> PageReader | None:
+    """A search's page read from the indexes that keep each match's id in order
+    (platform/db/ordered_search.py), where both searched vectors have one; None where they do
+    not, or where other filters narrow the search (their best plan depends on them, so those
+    pages keep the two paths below)."""
+    using = raw.reading(Claim)
+    if replace(filters, q=None) != ClaimFilters():
+        return None
+    if not _searched(drafts_visible).keys() <= ORDERED_VECTORS.of(Claim, using):
+        return None
+
+    def read(key: list[Any] | None, backwards: bool, limit: int) -> list[dict[str, Any]]:
+        shape = ("ordered search", drafts_visible, key is None, backwards, limit)
+        values = {"q": str(filters.q)} if key is None else {"q": str(filters.q), "bound": key[0]}
+        build = partial(_ordered_page, drafts_visible, backwards, limit)
+        # Planned for its values like any search: a plan made once chose, on a small table, the
+        # text index and a sort, which on a large one reads every match.
+        return compiled.rows(shape, using, build, values)
+
+    return read
+
+
+def _ordered_page(
+    drafts_visible: bool, backwards: bool, limit: int, values: Mapping[str, str | int]
+) -> QuerySet[Claim, dict[str, Any]]:
+    bound = values.get("bound")
+    ids = ordered_search.page_ids(
+        Claim.objects.all(),
+        str(values["q"]),
+        columns=_searched(drafts_visible),
+        bound=None if bound is None else int(bound),
+        downwards=backwards,
+        limit=limit,
+    )
+    return _CLAIM_ROWS.filter(pk__in=ids).order_by("-id" if backwards else "id")
 
 
 def claim_detail(*, claim_id: int) -> dict[str, Any] | None:
