@@ -68,7 +68,7 @@ CLAIM_COLUMNS = (
     "published_at, created_at, updated_at, anchor, anchor_score, revision"
 )
 # The service's text search: the stored vectors and their GIN indexes (migration 0005), and the
-# same choice of access path (claims.selectors.search_is_selective).
+# same choice of access path (claims.selectors.claims): RUM indexes where there are (0015).
 QUOTE_MATCH = "quote_tsv @@ websearch_to_tsquery('english'::regconfig, %s)"
 SUMMARY_MATCH = "summary_tsv @@ websearch_to_tsquery('english'::regconfig, %s)"
 EVIDENCE_SQL = (
@@ -96,11 +96,31 @@ def planner_rows(conn: psycopg.Connection, key: tuple, sql: str, args: list) -> 
     return rows
 
 
-def search_is_selective(conn: psycopg.Connection, sql: str, args: list, page_size: int) -> bool:
-    """claims.selectors.search_is_selective: the text index while matches^2 < 0.6 x page x table rows."""
+def search_is_selective(
+    conn: psycopg.Connection, sql: str, args: list, page_size: int, cost: float = 0.6
+) -> bool:
+    """claims.selectors.claims._fewer: matches^2 < cost x (page + 1) x table rows; 0.6 for the text
+    index, 3.0 for the ordered (RUM) indexes."""
     matches = planner_rows(conn, (sql, *args), sql, args)
     table = planner_rows(conn, ("table",), f"SELECT {CLAIM_COLUMNS} FROM claims_claim", [])
-    return matches * matches < 0.6 * (page_size + 1) * table
+    return matches * matches < cost * (page_size + 1) * table
+
+
+_ordered: list[bool] = []
+
+
+def ordered_vectors(conn: psycopg.Connection) -> bool:
+    """Whether quotes and summaries both have RUM indexes (migration 0015), asked once."""
+    if not _ordered:
+        found = conn.execute(
+            "SELECT count(DISTINCT a.attname) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am am ON am.oid = c.relam "
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] "
+            "WHERE i.indrelid = 'claims_claim'::regclass AND am.amname = 'rum' AND i.indisvalid "
+            "AND a.attname IN ('quote_tsv', 'summary_tsv')"
+        ).fetchone()[0]
+        _ordered.append(found == 2)
+    return _ordered[0]
 
 
 class Problem(Exception):
@@ -321,7 +341,28 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
     if filters:
         unpaged += " WHERE " + " AND ".join(filters)
     order = f"ORDER BY id {direction}"
-    if q and search_is_selective(conn, unpaged, filter_args, page_size):
+    ordered = bool(q) and len(filters) == 1 and ordered_vectors(conn)
+    ordered_page = ordered and search_is_selective(conn, unpaged, filter_args, page_size, cost=3.0)
+    if ordered_page:
+        # claims.platform.db.ordered_search: each vector's RUM index read in id order from the
+        # cursor, a page from each, merged.
+        bound = key if cursor else 0
+        op, beyond = ("<=|", "id < %s") if reverse else ("|=>", "id > %s")
+        branches = []
+        summary = SUMMARY_MATCH if drafts_visible else f"{SUMMARY_MATCH} AND status = 'published'"
+        for match in (QUOTE_MATCH, summary):
+            if cursor:
+                match += f" AND {beyond}"
+            branches.append(
+                f"(SELECT id FROM claims_claim WHERE {match} ORDER BY id {op} %s LIMIT {page_size + 1})"
+            )
+        args = [q, *([key] if cursor else []), bound, q, *([key] if cursor else []), bound]
+        statement = (
+            f"SELECT {CLAIM_COLUMNS} FROM claims_claim WHERE id IN (SELECT DISTINCT id FROM "
+            f"({' UNION ALL '.join(branches)}) AS matches "
+            f"ORDER BY id {direction} LIMIT {page_size + 1}) {order}"
+        )
+    elif q and search_is_selective(conn, unpaged, filter_args, page_size):
         # The page's ids from the text index, sorted by an expression no index has; then its rows.
         statement = (
             f"SELECT {CLAIM_COLUMNS} FROM claims_claim WHERE id IN (SELECT id FROM claims_claim{where_sql}"

@@ -46,7 +46,11 @@ ROOT = BENCH.parent
 ABSENT_TERM = "zyzzogetherqx"
 # Shares of rows a search term matches; denser around 0.5-0.9%, where a page of 50 in a million
 # rows changes path (claims.selectors) and a search costs the most.
-SWEEP = (0.0005, 0.001, 0.002, 0.004, 0.0055, 0.007, 0.0085, 0.01, 0.02, 0.05)
+SWEEP = (0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.004, 0.0055, 0.007, 0.0085, 0.01, 0.02, 0.05)
+# The rare terms' goals (issue 15), per term and role on one connection: p95 within these factors
+# of the same role's unfiltered page 1, and of the baseline's p95 for the same search.
+RARE = (0.0001, 0.01)
+RARE_TO_LIST, RARE_TO_BASELINE = 1.5, 1.3
 HOST = "localhost"  # one Host header for both servers, so their `next` links can be compared
 # Measured with the rate limits on too, and open-model by default: the endpoints of issue 5's goals.
 RATE_LIMITED = ("list", "detail")
@@ -605,6 +609,41 @@ def measure(args: argparse.Namespace, eps: list[Endpoint], tokens: dict, fx: dic
             open_model(args, ep, token, fx)
 
 
+def rare_terms(fx: dict) -> list[dict]:
+    """The sweep's terms in RARE's range of shares of rows."""
+    return [t for t in fx["sweep"] if t["rows"] and RARE[0] <= t["share"] <= RARE[1]]
+
+
+def sweep_targets(fx: dict) -> list[Endpoint]:
+    """The unfiltered page 1 and every rare term's search, for editors and clients."""
+    targets = []
+    for role in ("editor", "client"):
+        targets.append(Endpoint(f"list/{role}", "page 1", "/api/v1/claims/", role=role))
+        targets += [
+            Endpoint(f"{t['term']}/{role}", t["term"], f"/api/v1/claims/?q={quote(t['term'])}", role=role)
+            for t in rare_terms(fx)
+        ]
+    return targets
+
+
+def measure_sweep(args: argparse.Namespace, tokens: dict, fx: dict) -> list[Endpoint]:
+    """Each target of `sweep_targets` on one connection, on the service and the baseline, in
+    interleaved rounds: in each round every target runs on each server in turn (the order
+    rotating), so a term's p95 and its page 1's come from the same minutes."""
+    targets = sweep_targets(fx)
+    servers = {"service": args.service, "baseline": args.baseline}
+    one = Load(args.sweep_duration, 1, 1)
+    for ep in targets:
+        wrk(args, ep, args.service, tokens[ep.role], fx, Load(1, 1, 1), f"warm-{uuid.uuid4().hex[:6]}")
+    for round_, name in interleaved(list(servers), args.sweep_rounds):
+        first = round_ % len(targets)
+        for ep in targets[first:] + targets[:first]:
+            run = wrk(args, ep, servers[name], tokens[ep.role], fx, one, f"sweep-{name}-{round_}")
+            ep.single[name].append(run)
+    log(f"  search sweep: {len(targets)} targets x {args.sweep_rounds} rounds on one connection")
+    return targets
+
+
 def open_model(args: argparse.Namespace, ep: Endpoint, token: str, fx: dict) -> None:
     """Latency under load: each server at half the rate it sustained in the throughput rounds
     (median), open-model (bench/wrk/open.lua), in interleaved rounds."""
@@ -643,7 +682,9 @@ def ms(rounds: Rounds) -> str:
     return rounds.show("{:.1f}" if rounds.median < 100 else "{:.0f}", spread=False)
 
 
-def report(eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace) -> str:
+def report(
+    eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace, targets: list[Endpoint]
+) -> str:
     by_name = {ep.name: ep for ep in eps}
     page1 = Rounds.of(r["rps"] for r in by_name["list"].results["service"]).median
     figures: list[Rounds] = []  # every figure shown, for the legend
@@ -688,7 +729,9 @@ def report(eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace)
     sections += limits
     opened, open_figures = open_report(eps, args)
     sections += opened
-    figures += limit_figures + open_figures
+    swept, sweep_figures = sweep_report(targets, fx)
+    sections += swept
+    figures += limit_figures + open_figures + sweep_figures
     flagged = sum(f.disagree for f in figures)
     sections += [
         "",
@@ -718,6 +761,51 @@ def report(eps: list[Endpoint], fx: dict, plans: dict, args: argparse.Namespace)
         for t in fx["sweep"]
     ]
     return "\n".join(sections + sql_rows + sweep) + "\n"
+
+
+def sweep_report(targets: list[Endpoint], fx: dict) -> tuple[list[str], list[Rounds]]:
+    """Each rare term's p95 against its role's page 1 and against the baseline, round by round."""
+    if not targets:
+        return [], []
+    by_name = {ep.name: ep for ep in targets}
+    shares = {t["term"]: t for t in fx["sweep"]}
+    lines = [
+        "",
+        f"Rare terms ({100 * RARE[0]:g}-{100 * RARE[1]:g}% of rows), p95 on one connection: each term's "
+        "search and its role's unfiltered page 1, on both servers, in the same interleaved rounds. "
+        f"Goals: within {RARE_TO_LIST:g}x of the service's page 1 and {RARE_TO_BASELINE:g}x of the "
+        "baseline's same search; both factors are medians of per-round ratios (min-max).",
+        "",
+        "| term | share | role | service p95 ms | baseline p95 ms | vs page 1 | vs baseline | met? |",
+        "|---|---:|---|---:|---:|---:|---:|:-:|",
+    ]
+    figures = []
+    for ep in targets:
+        if ep.name.startswith("list/"):
+            continue
+        page1 = by_name[f"list/{ep.role}"]
+        s95, b95 = (us_rounds(ep.single[name], "p95") for name in ("service", "baseline"))
+        to_list = Rounds.of(
+            x["p95"] / y["p95"] for x, y in zip(ep.single["service"], page1.single["service"], strict=True)
+        )
+        to_base = Rounds.of(
+            x["p95"] / y["p95"] for x, y in zip(ep.single["service"], ep.single["baseline"], strict=True)
+        )
+        figures += [s95, b95, to_list, to_base]
+        met = to_list.median <= RARE_TO_LIST and to_base.median <= RARE_TO_BASELINE
+        t = shares[ep.label]
+        lines.append(
+            f"| `{ep.label}` | {100 * t['share']:.3f}% | {ep.role} "
+            f"| {s95.show('{:.1f}')} | {b95.show('{:.1f}')} "
+            f"| {to_list.show('{:.2f}x')} | {to_base.show('{:.2f}x')} | {'yes' if met else '**no**'} |"
+        )
+    for role in ("editor", "client"):
+        page1 = by_name[f"list/{role}"]
+        s95, b95 = (us_rounds(page1.single[name], "p95") for name in ("service", "baseline"))
+        lines.append(
+            f"| page 1, no search | — | {role} | {s95.show('{:.1f}')} | {b95.show('{:.1f}')} | — | — | — |"
+        )
+    return lines, figures
 
 
 def limits_report(eps: list[Endpoint], args: argparse.Namespace) -> tuple[list[str], list[Rounds]]:
@@ -845,6 +933,10 @@ def main() -> int:
         "--open-connections", type=int, default=16, help="connections (one wrk thread each) of an open run"
     )
     parser.add_argument(
+        "--sweep-rounds", type=int, default=3, help="rounds of the rare-term sweep on one connection; 0: none"
+    )
+    parser.add_argument("--sweep-duration", type=float, default=2, help="seconds per term, server and round")
+    parser.add_argument(
         "--parity-only", action="store_true", help="check parity and the SQL, measure nothing"
     )
     parser.add_argument("--results-dir", default=str(BENCH / "results"))
@@ -900,7 +992,8 @@ def main() -> int:
         log(f"Rate limits on ({LIMITS_ON}) for list and detail: {', '.join(args.limited)}")
     log(f"Measuring {len(eps)} endpoints ...")
     measure(args, eps, tokens, fx)
-    table = report(eps, fx, plans, args)
+    targets = measure_sweep(args, tokens, fx) if args.sweep_rounds else []
+    table = report(eps, fx, plans, args, targets)
     print("\n" + table)
     (results / f"table-{stamp}.md").write_text(table)
     raw = {
@@ -913,6 +1006,7 @@ def main() -> int:
         }
         for ep in eps
     }
+    raw["sweep"] = {ep.name: {"path": ep.path, "role": ep.role, "single": ep.single} for ep in targets}
     (results / f"raw-{stamp}.json").write_text(json.dumps({"fixtures": fx, "endpoints": raw}, indent=1))
     print(f"Results: {results}/table-{stamp}.md, raw-{stamp}.json ({time.monotonic() - started:.0f}s in all)")
     return 0
