@@ -219,6 +219,11 @@ RATE_LIMIT_LOGIN = os.environ.get("RATE_LIMIT_LOGIN", "10/minute")
 LOGIN_RATE_LIMITED_PATH = "/admin/login/"
 REDIS_URL = os.environ.get("REDIS_URL") or None
 
+# Whether `migrate` creates the RUM indexes that read a search's page in id order (PostgreSQL with
+# the extension). Off by default: released RUM builds mishandle posting lists a VACUUM emptied
+# (claims/migrations/0015_ordered_text_indexes.py says which build is safe).
+SEARCH_ORDERED_INDEXES = env_bool("SEARCH_ORDERED_INDEXES", False)
+
 # The fact-checking organisation named as the `author` of every ClaimReview this desk publishes
 # (the reader pages, `/api/v1/.../claimreview/`) and as the publisher in claims:search answers.
 # Without PUBLISHER_URL, the site's own root, as the request reached it, stands for it.

@@ -141,7 +141,9 @@ def _ordered_search(drafts_visible: bool, filters: ClaimFilters) -> PageReader |
 
     def read(key: list[Any] | None, backwards: bool, limit: int) -> list[dict[str, Any]]:
         shape = ("ordered search", drafts_visible, key is None, backwards, limit)
-        values = {"q": str(filters.q)} if key is None else {"q": str(filters.q), "bound": key[0]}
+        values: dict[str, str | int] = {"q": str(filters.q)}
+        if key is not None:
+            values |= {"bound": key[0], "start": ordered_search.origin(key[0])}
         build = partial(_ordered_page, drafts_visible, backwards, limit)
         # Planned for its values like any search: a plan made once chose, on a small table, the
         # text index and a sort, which on a large one reads every match.
@@ -159,6 +161,7 @@ def _ordered_page(
         str(values["q"]),
         columns=_searched(drafts_visible),
         bound=None if bound is None else int(bound),
+        start=int(values.get("start", 0)),
         downwards=backwards,
         limit=limit,
     )

@@ -24,6 +24,11 @@ from django.db.models.expressions import RawSQL
 from claims.platform.db import raw
 from claims.platform.db.search import Matches, StoredVector
 
+# RUM measures an id's distance from the bound as a float8, exact only up to 2^53: from a bound
+# past it (a cursor may carry any id up to 2^63 - 1), ids a thousand apart tie, and a LIMIT cuts
+# among them at random. Ids never get there, so the distance is measured from here instead.
+EXACT_ORIGIN = 2**53
+
 # Indexes change with a migration, which deployments follow with a restart; a minute bounds how
 # long a process keeps using an index dropped under it (slowly: the operators need no index).
 KEEP_SECONDS = 60
@@ -36,6 +41,7 @@ JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_am am ON am.oid = c.relam
 JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
 WHERE i.indrelid = to_regclass(%s) AND am.amname = 'rum' AND i.indisvalid
+  AND 'attach=id' = ANY(c.reloptions)
 """
 
 
@@ -87,20 +93,27 @@ class IdDistance(Expression):
         return f"{id_sql} {self.operator} %s", [*id_params, self.bound]
 
 
+def origin(bound: int) -> int:
+    """Where the scans measure distances from for a page beyond `bound` (see EXACT_ORIGIN): a
+    value of its own, so that a statement compiled once per shape gets it (platform/db/compiled)."""
+    return min(bound, EXACT_ORIGIN)
+
+
 def page_ids(
     queryset: QuerySet[Any],
     q: str,
     *,
     columns: dict[str, Q],
     bound: int | None,
+    start: int,
     downwards: bool,
     limit: int,
 ) -> RawSQL:
     """The ids of the first `limit` rows of `queryset` in id order (from the top, `downwards`)
     that match `q` in any of `columns` (each where its Q holds, as in `search.text_search`),
-    strictly beyond `bound` if given, as a subquery. Every column must have a RUM index
+    strictly beyond `bound` if given, as a subquery; the scans order by distance from `start`
+    (0 for a first page, else `origin(bound)`). Every column must have a RUM index
     (`ORDERED_VECTORS`)."""
-    start = 0 if bound is None else bound
     branches: list[str] = []
     params: list[Any] = []
     for name, only_where in columns.items():
