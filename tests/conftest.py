@@ -193,3 +193,14 @@ def _forget_ordered_indexes() -> Iterator[None]:
 
     yield
     ORDERED_VECTORS.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_addresses_over_quota() -> Iterator[None]:
+    """Addresses seen over their quota are refused for the rest of their window, per process; a
+    test's day-long window must not reach into the next test."""
+    from claims.platform.ratelimit import OVER_QUOTA
+
+    OVER_QUOTA.clear()
+    yield
+    OVER_QUOTA.clear()

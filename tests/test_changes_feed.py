@@ -152,12 +152,12 @@ def test_who_may_not_read_the_feed(anonymous, carol, article):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("page_size", [1, 200])
-def test_a_page_costs_five_queries_at_any_size(bob, make_claim, django_assert_num_queries, page_size):
+def test_a_page_costs_four_queries_at_any_size(bob, make_claim, django_assert_num_queries, page_size):
     make_claim(status="published")
     first = feed(bob)["results"][0]["position"]
-    # 1. the address's rate-limit counter  2. the token with its user and role
-    # 3. the token's rate-limit counter    4. the page  5. where the page before it starts
-    with django_assert_num_queries(5):
+    # 1. the token with its user and role  2. the address's and the token's rate-limit counters
+    # 3. the page  4. where the page before it starts
+    with django_assert_num_queries(4):
         assert bob.get(CHANGES, {"after": first, "page_size": page_size}).status_code == 200
 
 

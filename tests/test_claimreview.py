@@ -260,21 +260,21 @@ def test_the_endpoints_keep_the_apis_caching_conventions(bob, make_claim, articl
         assert again.status_code == 304
 
 
-def test_a_claims_review_costs_four_queries(bob, make_claim, django_assert_num_queries):
+def test_a_claims_review_costs_three_queries(bob, make_claim, django_assert_num_queries):
     claim = make_claim(status="published")
-    # 1. the address's rate-limit counter  2. the token with its user and role
-    # 3. the token's rate-limit counter    4. the published claim with its article
-    with django_assert_num_queries(4):
+    # 1. the token with its user and role  2. the address's and the token's rate-limit counters
+    # 3. the published claim with its article
+    with django_assert_num_queries(3):
         assert bob.get(claimreview(claim)).status_code == 200
 
 
 @pytest.mark.parametrize("published", [1, 3])
-def test_an_articles_reviews_cost_five_queries_however_many(
+def test_an_articles_reviews_cost_four_queries_however_many(
     bob, make_claim, article, published, django_assert_num_queries
 ):
     quotes = ["unemployment fell to 4.2% in March", "unemployment fell again in April", "Critics say"]
     for quote in quotes[:published]:
         make_claim(quote, status="published")
-    # 1-3. address counter, token, token counter  4. the article  5. its published claims
-    with django_assert_num_queries(5):
+    # 1-2. the token, the address's and token's counters  3. the article  4. its published claims
+    with django_assert_num_queries(4):
         assert len(bob.get(article_claimreview(article.pk)).json()) == published

@@ -165,13 +165,76 @@ def test_a_redis_window_counts_hits_and_expires_after_its_window():
         pytest.skip("no Redis on 127.0.0.1:6379")
     import redis
 
-    from claims.platform.ratelimit import counter_store
+    from claims.platform.ratelimit import counter_store, hit
 
     url = "redis://127.0.0.1:6379/15"
     store, window = counter_store(url), int(time.time())
     name = f"claims:rl:expiry-test:{window}"
     redis.Redis.from_url(url).delete(name)
-    assert [store.hit("expiry-test", window, 60) for _ in range(3)] == [1, 2, 3]
+    assert [hit(store, "expiry-test", window, 60) for _ in range(3)] == [1, 2, 3]
     # The counter outlives its window by a second, no more.
     assert 0 < redis.Redis.from_url(url).ttl(name) <= 61
-    assert store.hit("expiry-test", window + 1, 60) == 1
+    assert hit(store, "expiry-test", window + 1, 60) == 1
+
+
+def test_a_request_with_a_token_counts_its_address_and_token_in_one_statement(settings, bob_token):
+    settings.RATE_LIMIT_ADDRESS = "100/day"
+    settings.RATE_LIMIT_TOKEN = "100/day"
+    here = fresh_address()
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as sent:
+        response = client_with(bob_token).get(CLAIMS, **{ADDRESS: here})
+    assert response.status_code == 200
+    counting = [q["sql"] for q in sent.captured_queries if "ratelimitcounter" in q["sql"].lower()]
+    assert len(counting) == 1, counting
+    assert set(RateLimitCounter.objects.values_list("key", flat=True)) >= {f"addr:{here}"}
+    assert RateLimitCounter.objects.filter(key__startswith="token:").count() == 1
+    assert response["RateLimit-Remaining"] == "99"
+
+
+def test_an_address_over_its_quota_is_refused_before_its_token_is_looked_up(settings, bob_token):
+    settings.RATE_LIMIT_ADDRESS = "2/day"
+    here = fresh_address()
+    bob = client_with(bob_token)
+    assert [bob.get(CLAIMS, **{ADDRESS: here}).status_code for _ in range(3)] == [200, 200, 429]
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as sent:
+        refused = bob.get(CLAIMS, **{ADDRESS: here})
+    assert_problem(refused, 429)
+    assert 1 <= int(refused["Retry-After"]) <= 86400
+    assert refused["RateLimit-Remaining"] == "0"
+    assert sent.captured_queries == []  # neither counted nor authenticated: refused from memory
+
+
+def test_a_bad_tokens_address_is_counted_after_its_401(settings, db):
+    settings.RATE_LIMIT_ADDRESS = "2/day"
+    here = fresh_address()
+    guesser = client_with("ct_00000000_" + "A" * 43)
+    # Each 401 is counted on its way out; the one past the quota still answers, and from then on
+    # the address is refused before its token is looked at.
+    assert [guesser.get(CLAIMS, **{ADDRESS: here}).status_code for _ in range(4)] == [401, 401, 401, 429]
+    assert RateLimitCounter.objects.get(key=f"addr:{here}").hits == 3
+
+
+def test_redis_counts_address_and_token_in_one_call(settings, bob_token):
+    if not redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.RATE_LIMIT_ADDRESS = settings.RATE_LIMIT_TOKEN = "100/day"
+    here = fresh_address()
+    bob = client_with(bob_token)
+    assert bob.get(CLAIMS, **{ADDRESS: here}).status_code == 200  # loads the script
+
+    def scripts_run() -> int:
+        stats = redis.Redis.from_url(settings.REDIS_URL).info("commandstats")
+        return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+    before = scripts_run()
+    response = bob.get(CLAIMS, **{ADDRESS: here})
+    assert response.status_code == 200
+    assert scripts_run() - before == 1
+    assert response["RateLimit-Remaining"] == "98"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Callable
+from contextlib import suppress
 
 from django.conf import settings
 from django.core.handlers.wsgi import LimitedStream
@@ -15,7 +16,15 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 
 from claims.platform.etags import none_match
 from claims.platform.problems import database_unavailable, problem_response, request_too_large
-from claims.platform.ratelimit import AddressRateThrottle, LoginRateThrottle, client_address, verdicts_of
+from claims.platform.ratelimit import (
+    OVER_QUOTA,
+    PENDING_ADDRESS,
+    VERDICTS,
+    AddressRateThrottle,
+    LoginRateThrottle,
+    client_address,
+    verdicts_of,
+)
 
 ACCEPTED_CHARSETS = {"utf-8", "utf8"}
 API_PREFIX = "/api/v1/"
@@ -113,9 +122,16 @@ class TrailingSlashMiddleware:
 
 class AddressRateLimitMiddleware:
     """A quota per client address (RATE_LIMIT_ADDRESS) on the API and on `/v1alpha1/` (the public
-    search), counted before the token is looked at, so that guessing tokens is slowed down as much
-    as using one. On the way out, every such response says how much of its quotas is left
-    (RateLimit-Limit, -Remaining, -Reset, as the IETF draft names them)."""
+    search), so that guessing tokens is slowed down as much as using one. On the way out, every
+    such response says how much of its quotas is left (RateLimit-Limit, -Remaining, -Reset, as the
+    IETF draft names them).
+
+    A request without a token is counted here, before its view. One with a token has its address
+    counted with its token, in one round trip (`TokenRateThrottle`), instead of one round trip
+    each; if it never gets that far (a bad token, an unknown path), its address is counted after
+    its answer. An address this process has seen over its quota is refused here, before anything
+    is counted or looked up, until its window ends; so a burst of bad tokens gets, per worker, at
+    most one answer more than the quota allows before the 429s."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -126,10 +142,27 @@ class AddressRateLimitMiddleware:
         if not request.path_info.startswith(ADDRESS_LIMITED_PREFIXES):
             return self.get_response(request)
         throttle = AddressRateThrottle()
-        try:
-            allowed = throttle.allow_request(request, None)
-        except (OperationalError, InterfaceError):
-            return database_unavailable()
+        key = throttle.key_of(request)
+        refusal = OVER_QUOTA.refusal(key) if throttle.is_on() else None
+        if refusal is not None:
+            throttle.verdict = refusal
+            setattr(request, VERDICTS, [*verdicts_of(request), refusal])
+            allowed = False
+        elif throttle.is_on() and "HTTP_AUTHORIZATION" in request.META:
+            setattr(request, PENDING_ADDRESS, (throttle, key))
+            response = self.get_response(request)
+            # Counted now, after its answer, unless that answer is that the service cannot serve
+            # (a 503: the database is down, and asking it again would hold the client as long).
+            if getattr(request, PENDING_ADDRESS, None) is not None and response.status_code != 503:
+                delattr(request, PENDING_ADDRESS)
+                with suppress(OperationalError, InterfaceError):
+                    throttle.allow_request(request, None)
+            return self._with_quota_headers(request, response)
+        else:
+            try:
+                allowed = throttle.allow_request(request, None)
+            except (OperationalError, InterfaceError):
+                return database_unavailable()
         if not allowed:
             wait = int(throttle.wait() or 1)
             response = problem_response(
@@ -139,6 +172,10 @@ class AddressRateLimitMiddleware:
             )
         else:
             response = self.get_response(request)
+        return self._with_quota_headers(request, response)
+
+    @staticmethod
+    def _with_quota_headers(request: HttpRequest, response: HttpResponse) -> HttpResponse:
         verdicts = verdicts_of(request)
         if verdicts:
             tightest = min(verdicts, key=lambda v: (v.remaining, -v.retry_after))

@@ -18,6 +18,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, ClassVar, Protocol
@@ -35,6 +36,9 @@ logger = logging.getLogger(__name__)
 OFF = {"off", "none", ""}
 # Where a request keeps its throttles' verdicts, for the response's RateLimit-* headers.
 VERDICTS = "_claims_rate_limit_verdicts"
+# Where a request carrying a token keeps its address's hit, (throttle, key), until the token's
+# throttle counts both in one round trip (claims.platform.middleware.AddressRateLimitMiddleware).
+PENDING_ADDRESS = "_claims_rate_limit_pending_address"
 # How long a counter store that failed is left alone before it is asked again.
 STORE_RETRY_SECONDS = 30
 
@@ -48,26 +52,38 @@ class Verdict:
     """Seconds until the window ends (when a refused client may try again)."""
 
 
+# One hit: (key, window, seconds of the window).
+Hit = tuple[str, int, int]
+
+
 class CounterStore(Protocol):
-    def hit(self, key: str, window: int, seconds: int) -> int:
-        """Count one hit of `key` in `window`; return the window's count including it."""
+    def hit_many(self, hits: Sequence[Hit]) -> list[int]:
+        """Count one hit of each key in its window, in one round trip; return each window's
+        count including it, in order. The keys are distinct."""
+
+
+def hit(store: CounterStore, key: str, window: int, seconds: int) -> int:
+    """Count one hit of `key` in `window`; return the window's count including it."""
+    return store.hit_many([(key, window, seconds)])[0]
 
 
 class DatabaseCounterStore:
     SQL = (
-        "INSERT INTO {table} (key, bucket, hits) VALUES (%s, %s, 1) "
+        "INSERT INTO {table} (key, bucket, hits) VALUES {rows} "
         "ON CONFLICT (key) DO UPDATE SET "
         "hits = CASE WHEN {table}.bucket = excluded.bucket THEN {table}.hits + 1 ELSE 1 END, "
         "bucket = excluded.bucket "
-        "RETURNING hits"
+        "RETURNING key, hits"
     )
 
-    def hit(self, key: str, window: int, seconds: int) -> int:
+    def hit_many(self, hits: Sequence[Hit]) -> list[int]:
         # Looked up, not imported: the platform sits below the models.
         model = apps.get_model("claims", "RateLimitCounter")
         using = raw.writing(model)
-        row = raw.fetch_one(using, self.SQL.format(table=raw.table(model, using)), [key, window])
-        return int(row[0]) if row else 1
+        sql = self.SQL.format(table=raw.table(model, using), rows=", ".join(["(%s, %s, 1)"] * len(hits)))
+        params = [value for key, window, _ in hits for value in (key, window)]
+        counted = dict(raw.fetch_all(using, sql, params))
+        return [int(counted.get(key, 1)) for key, _, _ in hits]
 
 
 class RedisCounterStore:
@@ -83,11 +99,16 @@ class RedisCounterStore:
         # hit renews the expiry, as before: a worker whose clock lags cannot bring back a window
         # that expired.
         self.script = self.client.register_script(
-            "local hits = redis.call('INCR', KEYS[1]) redis.call('EXPIRE', KEYS[1], ARGV[1]) return hits"
+            "local hits = {} for i, key in ipairs(KEYS) do "
+            "hits[i] = redis.call('INCR', key) redis.call('EXPIRE', key, ARGV[i]) end return hits"
         )
 
-    def hit(self, key: str, window: int, seconds: int) -> int:
-        return int(self.script(keys=[f"claims:rl:{key}:{window}"], args=[seconds + 1]))
+    def hit_many(self, hits: Sequence[Hit]) -> list[int]:
+        counts = self.script(
+            keys=[f"claims:rl:{key}:{window}" for key, window, _ in hits],
+            args=[seconds + 1 for _, _, seconds in hits],
+        )
+        return [int(n) for n in counts]
 
 
 @cache
@@ -132,14 +153,33 @@ def _breaker_for(redis_url: str | None) -> _Breaker:
 
 def count(key: str, limit: int, seconds: int) -> Verdict:
     """Count a hit of `key` against `limit` per `seconds`, in fixed windows."""
+    return count_many([(key, limit, seconds)])[0]
+
+
+def count_many(quotas: Sequence[tuple[str, int, int]]) -> list[Verdict]:
+    """Count a hit of each (key, limit, seconds) in one round trip to the store, in fixed windows."""
     now = time.time()
-    window = int(now // seconds)
-    retry_after = max(1, math.ceil((window + 1) * seconds - now))
+    windows = [int(now // seconds) for _, _, seconds in quotas]
+    ends = [(window + 1) * seconds for window, (_, _, seconds) in zip(windows, quotas, strict=True)]
     breaker = _breaker_for(settings.REDIS_URL)
+
+    def verdicts(counts: Sequence[int]) -> list[Verdict]:
+        return [
+            Verdict(
+                allowed=hits <= limit,
+                limit=limit,
+                remaining=max(0, limit - hits),
+                retry_after=max(1, math.ceil(end - now)),
+            )
+            for hits, (_, limit, _), end in zip(counts, quotas, ends, strict=True)
+        ]
+
     if breaker.open():
-        return Verdict(allowed=True, limit=limit, remaining=limit, retry_after=retry_after)
+        return verdicts([0] * len(quotas))
     try:
-        hits = counter_store(settings.REDIS_URL).hit(key, window, seconds)
+        counts = counter_store(settings.REDIS_URL).hit_many(
+            [(key, window, seconds) for (key, _, seconds), window in zip(quotas, windows, strict=True)]
+        )
     except (OperationalError, InterfaceError):
         # The counters live in the service's own database: if it cannot be reached, neither can
         # anything the request needs. Fail now with the 503 it would get anyway.
@@ -147,11 +187,44 @@ def count(key: str, limit: int, seconds: int) -> Verdict:
     except Exception:
         # The limits protect the service; they must not take it down with their store.
         breaker.failed()
-        return Verdict(allowed=True, limit=limit, remaining=limit, retry_after=retry_after)
+        return verdicts([0] * len(quotas))
     breaker.succeeded()
-    return Verdict(
-        allowed=hits <= limit, limit=limit, remaining=max(0, limit - hits), retry_after=retry_after
-    )
+    return verdicts(counts)
+
+
+class OverQuota:
+    """The keys this process has seen over their quota, until their window ends: an address
+    found over its quota is refused before its request is counted or its token looked up.
+    Another worker learns it from its own next count of that address."""
+
+    MAX_KEPT = 10_000
+
+    def __init__(self) -> None:
+        self._until: dict[str, tuple[float, int]] = {}
+
+    def note(self, key: str, verdict: Verdict) -> None:
+        """Remember a refusal of `key` until its window ends."""
+        if len(self._until) >= self.MAX_KEPT:
+            self._until.clear()  # a crude bound; a key over its quota is found again on its next count
+        self._until[key] = (time.time() + verdict.retry_after, verdict.limit)
+
+    def refusal(self, key: str) -> Verdict | None:
+        """A refusal of `key` while its window lasts, or None."""
+        known = self._until.get(key)
+        if known is None:
+            return None
+        until, limit = known
+        now = time.time()
+        if until <= now:
+            self._until.pop(key, None)
+            return None
+        return Verdict(allowed=False, limit=limit, remaining=0, retry_after=max(1, math.ceil(until - now)))
+
+    def clear(self) -> None:
+        self._until.clear()
+
+
+OVER_QUOTA = OverQuota()
 
 
 def client_address(meta: dict[str, Any]) -> str:
@@ -195,17 +268,38 @@ class StoreRateThrottle(SimpleRateThrottle):
             )
         return count_, seconds
 
+    # Whether this throttle also counts the address the middleware left to it (PENDING_ADDRESS).
+    counts_pending_address: ClassVar[bool] = False
+    # Whether a key found over its quota is refused from memory until its window ends (OVER_QUOTA).
+    remembers_refusals: ClassVar[bool] = False
+
+    def is_on(self) -> bool:
+        return self.num_requests is not None and self.duration is not None
+
     def allow_request(self, request: Any, view: Any) -> bool:
-        if self.num_requests is None or self.duration is None:
-            return True
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
-        self.verdict = count(key, self.num_requests, self.duration)
         # DRF's Request wraps Django's; the verdicts live on Django's, which the middleware sees.
         django_request = getattr(request, "_request", request)
-        setattr(django_request, VERDICTS, [*verdicts_of(django_request), self.verdict])
-        return self.verdict.allowed
+        due: list[tuple[StoreRateThrottle, str]] = []
+        if self.counts_pending_address:
+            pending = getattr(django_request, PENDING_ADDRESS, None)
+            if pending is not None:
+                delattr(django_request, PENDING_ADDRESS)
+                due.append(pending)
+        key = self.get_cache_key(request, view) if self.is_on() else None
+        if key is not None:
+            due.append((self, key))
+        if not due:
+            return True
+        verdicts = count_many([(key, int(t.num_requests or 0), int(t.duration or 0)) for t, key in due])
+        for (throttle, counted_key), verdict in zip(due, verdicts, strict=True):
+            throttle.verdict = verdict
+            if throttle.remembers_refusals and not verdict.allowed:
+                OVER_QUOTA.note(counted_key, verdict)
+        setattr(django_request, VERDICTS, [*verdicts_of(django_request), *verdicts])
+        refused = [verdict for verdict in verdicts if not verdict.allowed]
+        if refused:
+            self.verdict = max(refused, key=lambda v: v.retry_after)  # what wait() tells the client
+        return not refused
 
     def wait(self) -> float | None:
         return self.verdict.retry_after if self.verdict else None
@@ -217,9 +311,11 @@ def verdicts_of(request: Any) -> list[Verdict]:
 
 
 class TokenRateThrottle(StoreRateThrottle):
-    """A quota per API token (RATE_LIMIT_TOKEN), checked after authentication."""
+    """A quota per API token (RATE_LIMIT_TOKEN), checked after authentication, counted in the same
+    round trip as the address's hit when the middleware left that to it."""
 
     rate_setting = "RATE_LIMIT_TOKEN"
+    counts_pending_address = True
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
         token = getattr(request, "auth", None)
@@ -230,8 +326,13 @@ class AddressRateThrottle(StoreRateThrottle):
     """A quota per client address (RATE_LIMIT_ADDRESS), checked before the token is looked at."""
 
     rate_setting = "RATE_LIMIT_ADDRESS"
+    remembers_refusals = True
 
     def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return self.key_of(request)
+
+    @staticmethod
+    def key_of(request: Any) -> str:
         return f"addr:{client_address(request.META)}"
 
 
