@@ -165,16 +165,16 @@ def test_a_redis_window_counts_hits_and_expires_after_its_window():
         pytest.skip("no Redis on 127.0.0.1:6379")
     import redis
 
-    from claims.platform.ratelimit import counter_store, hit
+    from claims.platform.ratelimit import counter_store
 
     url = "redis://127.0.0.1:6379/15"
     store, window = counter_store(url), int(time.time())
     name = f"claims:rl:expiry-test:{window}"
     redis.Redis.from_url(url).delete(name)
-    assert [hit(store, "expiry-test", window, 60) for _ in range(3)] == [1, 2, 3]
+    assert [store.hit_many([("expiry-test", window, 60)]) for _ in range(3)] == [[1], [2], [3]]
     # The counter outlives its window by a second, no more.
     assert 0 < redis.Redis.from_url(url).ttl(name) <= 61
-    assert hit(store, "expiry-test", window + 1, 60) == 1
+    assert store.hit_many([("expiry-test", window + 1, 60)]) == [1]
 
 
 def test_a_request_with_a_token_counts_its_address_and_token_in_one_statement(settings, bob_token):

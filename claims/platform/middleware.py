@@ -19,9 +19,9 @@ from claims.platform.problems import database_unavailable, problem_response, req
 from claims.platform.ratelimit import (
     OVER_QUOTA,
     PENDING_ADDRESS,
-    VERDICTS,
     AddressRateThrottle,
     LoginRateThrottle,
+    add_verdicts,
     client_address,
     verdicts_of,
 )
@@ -146,7 +146,7 @@ class AddressRateLimitMiddleware:
         refusal = OVER_QUOTA.refusal(key) if throttle.is_on() else None
         if refusal is not None:
             throttle.verdict = refusal
-            setattr(request, VERDICTS, [*verdicts_of(request), refusal])
+            add_verdicts(request, refusal)
             allowed = False
         elif throttle.is_on() and "HTTP_AUTHORIZATION" in request.META:
             setattr(request, PENDING_ADDRESS, (throttle, key))

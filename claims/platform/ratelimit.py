@@ -62,11 +62,6 @@ class CounterStore(Protocol):
         count including it, in order. The keys are distinct."""
 
 
-def hit(store: CounterStore, key: str, window: int, seconds: int) -> int:
-    """Count one hit of `key` in `window`; return the window's count including it."""
-    return store.hit_many([(key, window, seconds)])[0]
-
-
 class DatabaseCounterStore:
     SQL = (
         "INSERT INTO {table} (key, bucket, hits) VALUES {rows} "
@@ -91,7 +86,7 @@ class RedisCounterStore:
         import redis
 
         # Short timeouts: a request waits at most this long for a store that hangs, once; then the
-        # breaker in `count` leaves the store alone for a while.
+        # breaker in `count_many` leaves the store alone for a while.
         self.client = redis.Redis.from_url(url, socket_timeout=0.25, socket_connect_timeout=0.25)
 
         # One command, run atomically by Redis. A MULTI/INCR/EXPIRE/EXEC pipeline did the same in
@@ -149,11 +144,6 @@ class _Breaker:
 @cache
 def _breaker_for(redis_url: str | None) -> _Breaker:
     return _Breaker()
-
-
-def count(key: str, limit: int, seconds: int) -> Verdict:
-    """Count a hit of `key` against `limit` per `seconds`, in fixed windows."""
-    return count_many([(key, limit, seconds)])[0]
 
 
 def count_many(quotas: Sequence[tuple[str, int, int]]) -> list[Verdict]:
@@ -295,7 +285,7 @@ class StoreRateThrottle(SimpleRateThrottle):
             throttle.verdict = verdict
             if throttle.remembers_refusals and not verdict.allowed:
                 OVER_QUOTA.note(counted_key, verdict)
-        setattr(django_request, VERDICTS, [*verdicts_of(django_request), *verdicts])
+        add_verdicts(django_request, *verdicts)
         refused = [verdict for verdict in verdicts if not verdict.allowed]
         if refused:
             self.verdict = max(refused, key=lambda v: v.retry_after)  # what wait() tells the client
@@ -308,6 +298,11 @@ class StoreRateThrottle(SimpleRateThrottle):
 def verdicts_of(request: Any) -> list[Verdict]:
     """The verdicts of the throttles that counted this request so far."""
     return list(getattr(request, VERDICTS, []))
+
+
+def add_verdicts(request: Any, *verdicts: Verdict) -> None:
+    """Keep these verdicts on the (Django) request, for its RateLimit-* headers."""
+    setattr(request, VERDICTS, [*verdicts_of(request), *verdicts])
 
 
 class TokenRateThrottle(StoreRateThrottle):
