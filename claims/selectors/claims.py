@@ -132,7 +132,7 @@ def _ordered_search(drafts_visible: bool, filters: ClaimFilters) -> PageReader |
     """A search's page read from the indexes that keep each match's id in order
     (platform/db/ordered_search.py), where both searched vectors have one; None where they do
     not, or where other filters narrow the search (their best plan depends on them, so those
-    pages keep the two paths below)."""
+    pages keep the GIN paths, the text index or the walk)."""
     using = raw.reading(Claim)
     if replace(filters, q=None) != ClaimFilters():
         return None
