@@ -196,11 +196,14 @@ def _forget_ordered_indexes() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _forget_addresses_over_quota() -> Iterator[None]:
-    """Addresses seen over their quota are refused for the rest of their window, per process; a
-    test's day-long window must not reach into the next test."""
-    from claims.platform.ratelimit import OVER_QUOTA
+def _forget_rate_limit_state() -> Iterator[None]:
+    """Addresses seen over their quota are refused for the rest of their window, and hits claimed
+    ahead are spent without asking the store, per process; neither may reach into the next test,
+    whose counters start from nothing."""
+    from claims.platform.ratelimit import LEASES, OVER_QUOTA
 
     OVER_QUOTA.clear()
+    LEASES.clear()
     yield
     OVER_QUOTA.clear()
+    LEASES.clear()

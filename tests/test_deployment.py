@@ -41,7 +41,13 @@ def test_behind_a_tls_proxy_cookies_are_secure_and_hsts_is_on():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEBUG", "maybe"), ("CONN_MAX_AGE", "forever"), ("RATE_LIMIT_TOKEN", "lots"), ("SECRET_KEY", "")],
+    [
+        ("DEBUG", "maybe"),
+        ("CONN_MAX_AGE", "forever"),
+        ("RATE_LIMIT_TOKEN", "lots"),
+        ("RATE_LIMIT_BATCH", "0"),
+        ("SECRET_KEY", ""),
+    ],
 )
 def test_a_bad_setting_stops_the_process_with_its_name(name, value):
     result = manage("check", **{**PRODUCTION, name: value})

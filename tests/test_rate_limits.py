@@ -1,5 +1,6 @@
 """Rate limits: per token and per address, 429 with Retry-After, counted in a shared store."""
 
+import re
 import socket
 import threading
 import time
@@ -8,9 +9,13 @@ import uuid
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from claims.models import RateLimitCounter
-from claims.platform.ratelimit import TokenRateThrottle
+from claims.platform.ratelimit import Leases, TokenRateThrottle, count_many
 from tests.helpers import CLAIMS, assert_problem, client_with, make_token
 
 # Day-long windows: a window boundary cannot fall inside a test and reset its count.
@@ -171,18 +176,17 @@ def test_a_redis_window_counts_hits_and_expires_after_its_window():
     store, window = counter_store(url), int(time.time())
     name = f"claims:rl:expiry-test:{window}"
     redis.Redis.from_url(url).delete(name)
-    assert [store.hit_many([("expiry-test", window, 60)]) for _ in range(3)] == [[1], [2], [3]]
+    assert [store.hit_many([("expiry-test", window, 60, 1)]) for _ in range(3)] == [[1], [2], [3]]
+    assert store.hit_many([("expiry-test", window, 60, 10)]) == [13]  # a batch claimed at once
     # The counter outlives its window by a second, no more.
     assert 0 < redis.Redis.from_url(url).ttl(name) <= 61
-    assert store.hit_many([("expiry-test", window + 1, 60)]) == [1]
+    assert store.hit_many([("expiry-test", window + 1, 60, 1)]) == [1]
 
 
 def test_a_request_with_a_token_counts_its_address_and_token_in_one_statement(settings, bob_token):
     settings.RATE_LIMIT_ADDRESS = "100/day"
     settings.RATE_LIMIT_TOKEN = "100/day"
     here = fresh_address()
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as sent:
         response = client_with(bob_token).get(CLAIMS, **{ADDRESS: here})
     assert response.status_code == 200
@@ -198,8 +202,6 @@ def test_an_address_over_its_quota_is_refused_before_its_token_is_looked_up(sett
     here = fresh_address()
     bob = client_with(bob_token)
     assert [bob.get(CLAIMS, **{ADDRESS: here}).status_code for _ in range(3)] == [200, 200, 429]
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as sent:
         refused = bob.get(CLAIMS, **{ADDRESS: here})
     assert_problem(refused, 429)
@@ -225,6 +227,7 @@ def test_redis_counts_address_and_token_in_one_call(settings, bob_token):
 
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
     settings.RATE_LIMIT_ADDRESS = settings.RATE_LIMIT_TOKEN = "100/day"
+    settings.RATE_LIMIT_BATCH = 1  # every request asks the store
     here = fresh_address()
     bob = client_with(bob_token)
     assert bob.get(CLAIMS, **{ADDRESS: here}).status_code == 200  # loads the script
@@ -238,3 +241,94 @@ def test_redis_counts_address_and_token_in_one_call(settings, bob_token):
     assert response.status_code == 200
     assert scripts_run() - before == 1
     assert response["RateLimit-Remaining"] == "98"
+
+
+# --- Hits claimed ahead, a batch at a time ------------------------------------------------------
+
+
+def counting_statements(sent):
+    return [q for q in sent.captured_queries if "ratelimitcounter" in q["sql"].lower()]
+
+
+def test_a_client_far_from_its_quotas_asks_the_store_once_a_batch(settings, bob_token):
+    settings.RATE_LIMIT_ADDRESS = settings.RATE_LIMIT_TOKEN = "1000/day"
+    here, bob = fresh_address(), client_with(bob_token)
+    with CaptureQueriesContext(connection) as sent:
+        responses = [bob.get(CLAIMS, {"page_size": 1}, **{ADDRESS: here}) for _ in range(25)]
+    assert {r.status_code for r in responses} == {200}
+    # Requests 1, 11 and 21 each claim ten hits of the address and ten of the token.
+    assert len(counting_statements(sent)) == 3
+    assert [r["RateLimit-Remaining"] for r in responses[-3:]] == ["977", "976", "975"]
+    assert RateLimitCounter.objects.get(key=f"addr:{here}").hits == 30  # five claimed, not spent
+
+
+def test_redis_is_asked_once_a_batch(settings, bob_token):
+    if not redis_is_up():
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    import redis
+
+    settings.REDIS_URL = "redis://127.0.0.1:6379/15"
+    settings.RATE_LIMIT_ADDRESS = settings.RATE_LIMIT_TOKEN = "1000/day"
+    assert (
+        client_with(bob_token).get(CLAIMS, **{ADDRESS: fresh_address()}).status_code == 200
+    )  # loads the script
+    here, client = fresh_address(), client_with(make_token("batched", "client"))
+    stats = redis.Redis.from_url(settings.REDIS_URL)
+
+    def scripts_run() -> int:
+        calls = stats.info("commandstats")
+        return sum(calls.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+    before = scripts_run()
+    assert {client.get(CLAIMS, {"page_size": 1}, **{ADDRESS: here}).status_code for _ in range(25)} == {200}
+    assert scripts_run() - before == 3
+
+
+@pytest.mark.parametrize(
+    ("limit", "batch", "claims"),
+    [
+        # A batch while the key, batch included, stays within half its quota; then one at a time.
+        (100, 10, [10] * 5 + [1] * 50 + [1]),
+        (40, 10, [10, 10] + [1] * 20 + [1]),
+        (30, 10, [10] + [1] * 20 + [1]),
+        (19, 10, [1] * 19 + [1]),  # a batch would take more than half: exact from the start
+        (100, 1, [1] * 100 + [1]),  # RATE_LIMIT_BATCH=1: every request asks the store
+    ],
+)
+def test_a_batch_is_claimed_only_under_half_the_quota(settings, db, limit, batch, claims):
+    settings.RATE_LIMIT_BATCH = batch
+    key, leases = f"batch-{uuid.uuid4()}", Leases()
+    with CaptureQueriesContext(connection) as sent:
+        verdicts = [count_many([(key, limit, 86400)], leases)[0] for _ in range(limit + 1)]
+    claimed = [re.search(r"VALUES \('[^']*', \d+, (\d+)\)", q["sql"]) for q in counting_statements(sent)]
+    assert [int(match.group(1)) for match in claimed if match] == claims
+    assert [v.remaining for v in verdicts] == [*range(limit - 1, -1, -1), 0]
+    assert [v.allowed for v in verdicts] == [True] * limit + [False]
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    workers=st.integers(1, 4),
+    batch=st.integers(1, 12),
+    limit=st.integers(1, 60),
+    turns=st.lists(st.integers(0, 3), max_size=150),
+)
+# A worker that knows nothing of the window claims a batch when the store is two short of the
+# quota: of the ten hits, only those two may be spent.
+@example(workers=2, batch=10, limit=40, turns=[0] * 38 + [1] * 10)
+def test_workers_claiming_batches_never_spend_a_hit_twice_nor_pass_the_quota(
+    settings, workers, batch, limit, turns
+):
+    settings.RATE_LIMIT_BATCH = batch
+    key, held = f"batch-{uuid.uuid4()}", [Leases() for _ in range(workers)]
+    verdicts = [count_many([(key, limit, 86400)], held[turn % workers])[0] for turn in turns]
+    spent = [limit - v.remaining for v in verdicts if v.allowed]
+    assert len(spent) == len(set(spent))  # no hit number is spent twice
+    assert len(spent) <= limit
+    # Only the hits other workers claimed and have not spent yet can be lost to a client.
+    assert len(spent) >= min(len(turns), limit - (workers - 1) * (batch - 1))
+    if workers == 1:
+        assert [v.allowed for v in verdicts] == [n < limit for n in range(len(turns))]

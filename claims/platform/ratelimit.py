@@ -10,6 +10,13 @@ The increment is one atomic statement, so two workers can neither double a quota
 A fixed window lets a client spend up to twice its quota across a window boundary; that is the
 price of one cheap statement per request, and it is well within what the limits are for (keeping
 one token or one address from starving the others, and slowing down token guessing).
+
+While a key is under half its quota, a worker claims RATE_LIMIT_BATCH hits of it at once and
+spends them on its next requests without asking the store (`Leases`): most requests then cost no
+round trip at all. The quota stays a hard ceiling (no worker spends a hit the store did not give
+it); what a client may lose is the hits other workers claimed and did not spend before the window
+ended, at most (workers - 1) x (batch - 1), and `RateLimit-Remaining` is then what this worker
+knows. Past half its quota a key is counted one request at a time, exactly, as before.
 """
 
 from __future__ import annotations
@@ -52,21 +59,22 @@ class Verdict:
     """Seconds until the window ends (when a refused client may try again)."""
 
 
-# One hit: (key, window, seconds of the window).
-Hit = tuple[str, int, int]
+# Hits of one key claimed at once: (key, window, seconds of the window, how many).
+Hit = tuple[str, int, int, int]
 
 
 class CounterStore(Protocol):
     def hit_many(self, hits: Sequence[Hit]) -> list[int]:
-        """Count one hit of each key in its window, in one round trip; return each window's
-        count including it, in order. The keys are distinct."""
+        """Count each key's hits in its window, in one round trip; return each window's count
+        including them, in order. The keys are distinct."""
 
 
 class DatabaseCounterStore:
     SQL = (
         "INSERT INTO {table} (key, bucket, hits) VALUES {rows} "
         "ON CONFLICT (key) DO UPDATE SET "
-        "hits = CASE WHEN {table}.bucket = excluded.bucket THEN {table}.hits + 1 ELSE 1 END, "
+        "hits = CASE WHEN {table}.bucket = excluded.bucket THEN {table}.hits + excluded.hits "
+        "ELSE excluded.hits END, "
         "bucket = excluded.bucket "
         "RETURNING key, hits"
     )
@@ -75,10 +83,10 @@ class DatabaseCounterStore:
         # Looked up, not imported: the platform sits below the models.
         model = apps.get_model("claims", "RateLimitCounter")
         using = raw.writing(model)
-        sql = self.SQL.format(table=raw.table(model, using), rows=", ".join(["(%s, %s, 1)"] * len(hits)))
-        params = [value for key, window, _ in hits for value in (key, window)]
+        sql = self.SQL.format(table=raw.table(model, using), rows=", ".join(["(%s, %s, %s)"] * len(hits)))
+        params = [value for key, window, _, claimed in hits for value in (key, window, claimed)]
         counted = dict(raw.fetch_all(using, sql, params))
-        return [int(counted.get(key, 1)) for key, _, _ in hits]
+        return [int(counted.get(key, claimed)) for key, _, _, claimed in hits]
 
 
 class RedisCounterStore:
@@ -95,13 +103,14 @@ class RedisCounterStore:
         # that expired.
         self.script = self.client.register_script(
             "local hits = {} for i, key in ipairs(KEYS) do "
-            "hits[i] = redis.call('INCR', key) redis.call('EXPIRE', key, ARGV[i]) end return hits"
+            "hits[i] = redis.call('INCRBY', key, ARGV[2 * i - 1]) "
+            "redis.call('EXPIRE', key, ARGV[2 * i]) end return hits"
         )
 
     def hit_many(self, hits: Sequence[Hit]) -> list[int]:
         counts = self.script(
-            keys=[f"claims:rl:{key}:{window}" for key, window, _ in hits],
-            args=[seconds + 1 for _, _, seconds in hits],
+            keys=[f"claims:rl:{key}:{window}" for key, window, _, _ in hits],
+            args=[value for _, _, seconds, claimed in hits for value in (claimed, seconds + 1)],
         )
         return [int(n) for n in counts]
 
@@ -146,40 +155,117 @@ def _breaker_for(redis_url: str | None) -> _Breaker:
     return _Breaker()
 
 
-def count_many(quotas: Sequence[tuple[str, int, int]]) -> list[Verdict]:
-    """Count a hit of each (key, limit, seconds) in one round trip to the store, in fixed windows."""
+@dataclass
+class Lease:
+    """Hits of one key's window that the store gave this process and no request has spent yet,
+    numbered from the window's first hit across all workers: ranges [first, last], oldest first
+    (two threads of a worker that asked at once hold one range each)."""
+
+    window: int
+    ranges: list[list[int]]
+    top: int
+    """The highest count of the window the store has answered this process."""
+
+
+class Leases:
+    """The hits this process holds of each key (see the module's docstring). Threads of one
+    worker share them, so every change is made under a lock."""
+
+    MAX_KEPT = 10_000
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._held: dict[str, Lease] = {}
+
+    def spend(self, key: str, window: int) -> int | None:
+        """The number of the hit this request spends from the key's lease, or None when this
+        process holds none of its window."""
+        with self.lock:
+            lease = self._held.get(key)
+            if lease is None or lease.window != window:
+                return None
+            while lease.ranges:
+                span = lease.ranges[0]
+                if span[0] <= span[1]:
+                    span[0] += 1
+                    return span[0] - 1
+                lease.ranges.pop(0)
+            return None
+
+    def size(self, key: str, window: int, limit: int) -> int:
+        """How many hits to ask the store for: a batch while the key, batch included, stays under
+        half its quota as far as this process knows; otherwise one, so that near its quota a key
+        is counted exactly."""
+        batch = settings.RATE_LIMIT_BATCH
+        lease = self._held.get(key)
+        known = lease.top if lease is not None and lease.window == window else 0
+        return batch if batch > 1 and 2 * (known + batch) <= limit else 1
+
+    def hold(self, key: str, window: int, claimed: int, top: int) -> int:
+        """Keep what the store gave: `claimed` hits ending at `top`. Returns the number of the
+        hit this request spends (the first of them); the rest are kept for the next requests,
+        which are refused when theirs is past the quota, as the store would refuse them."""
+        first = top - claimed + 1
+        rest = [[first + 1, top]] if first < top else []
+        with self.lock:
+            lease = self._held.get(key)
+            if lease is None or lease.window != window:
+                if len(self._held) >= self.MAX_KEPT:
+                    self._held.clear()  # a crude bound; a key is then asked for again
+                self._held[key] = Lease(window=window, ranges=rest, top=top)
+            else:
+                lease.ranges += rest
+                lease.top = max(lease.top, top)
+        return first
+
+    def clear(self) -> None:
+        with self.lock:
+            self._held.clear()
+
+
+LEASES = Leases()
+
+
+def count_many(quotas: Sequence[tuple[str, int, int]], leases: Leases = LEASES) -> list[Verdict]:
+    """Count a hit of each (key, limit, seconds) in fixed windows: from this process's leases
+    where it holds some, the rest in one round trip to the store."""
     now = time.time()
     windows = [int(now // seconds) for _, _, seconds in quotas]
     ends = [(window + 1) * seconds for window, (_, _, seconds) in zip(windows, quotas, strict=True)]
-    breaker = _breaker_for(settings.REDIS_URL)
 
-    def verdicts(counts: Sequence[int]) -> list[Verdict]:
-        return [
-            Verdict(
-                allowed=hits <= limit,
-                limit=limit,
-                remaining=max(0, limit - hits),
-                retry_after=max(1, math.ceil(end - now)),
-            )
-            for hits, (_, limit, _), end in zip(counts, quotas, ends, strict=True)
-        ]
-
-    if breaker.open():
-        return verdicts([0] * len(quotas))
-    try:
-        counts = counter_store(settings.REDIS_URL).hit_many(
-            [(key, window, seconds) for (key, _, seconds), window in zip(quotas, windows, strict=True)]
+    def verdict(hit: int, limit: int, end: float) -> Verdict:
+        return Verdict(
+            allowed=hit <= limit,
+            limit=limit,
+            remaining=max(0, limit - hit),
+            retry_after=max(1, math.ceil(end - now)),
         )
-    except (OperationalError, InterfaceError):
-        # The counters live in the service's own database: if it cannot be reached, neither can
-        # anything the request needs. Fail now with the 503 it would get anyway.
-        raise
-    except Exception:
-        # The limits protect the service; they must not take it down with their store.
-        breaker.failed()
-        return verdicts([0] * len(quotas))
-    breaker.succeeded()
-    return verdicts(counts)
+
+    hits = [leases.spend(key, window) for (key, _, _), window in zip(quotas, windows, strict=True)]
+    due = [i for i, hit in enumerate(hits) if hit is None]
+    if due:
+        breaker = _breaker_for(settings.REDIS_URL)
+        if breaker.open():
+            return [verdict(0, limit, end) for (_, limit, _), end in zip(quotas, ends, strict=True)]
+        claims = [leases.size(quotas[i][0], windows[i], quotas[i][1]) for i in due]
+        try:
+            tops = counter_store(settings.REDIS_URL).hit_many(
+                [(quotas[i][0], windows[i], quotas[i][2], n) for i, n in zip(due, claims, strict=True)]
+            )
+        except (OperationalError, InterfaceError):
+            # The counters live in the service's own database: if it cannot be reached, neither
+            # can anything the request needs. Fail now with the 503 it would get anyway.
+            raise
+        except Exception:
+            # The limits protect the service; they must not take it down with their store.
+            breaker.failed()
+            return [verdict(0, limit, end) for (_, limit, _), end in zip(quotas, ends, strict=True)]
+        breaker.succeeded()
+        for i, n, top in zip(due, claims, tops, strict=True):
+            hits[i] = leases.hold(quotas[i][0], windows[i], n, top)
+    return [
+        verdict(int(hit or 0), limit, end) for hit, (_, limit, _), end in zip(hits, quotas, ends, strict=True)
+    ]
 
 
 class OverQuota:
