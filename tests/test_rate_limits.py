@@ -1,5 +1,6 @@
 """Rate limits: per token and per address, 429 with Retry-After, counted in a shared store."""
 
+import math
 import re
 import socket
 import threading
@@ -15,7 +16,8 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from claims.models import RateLimitCounter
-from claims.platform.ratelimit import Leases, TokenRateThrottle, count_many
+from claims.platform import ratelimit
+from claims.platform.ratelimit import DatabaseCounterStore, Leases, TokenRateThrottle, count_many
 from tests.helpers import CLAIMS, assert_problem, client_with, make_token
 
 # Day-long windows: a window boundary cannot fall inside a test and reset its count.
@@ -95,17 +97,28 @@ def test_a_rate_is_read_as_requests_per_seconds(text, quota):
     assert (throttle.num_requests, throttle.duration) == quota
 
 
+class OneWorkerPerThread(threading.local):
+    """The hits held ahead, one set per thread: each thread then acts as a worker of its own."""
+
+    def __init__(self):
+        self.leases = Leases()
+
+    def __getattr__(self, name):
+        return getattr(self.leases, name)
+
+
 def hammer(token, quota_requests, threads=8):
-    """Send requests from several threads, each with its own database connection, as separate
-    workers would; return the status codes."""
-    codes, barrier = [], threading.Barrier(threads)
+    """Send requests from several threads, each with its own database connection; return each
+    response's status code and RateLimit-Remaining."""
+    answers, barrier = [], threading.Barrier(threads)
 
     def worker():
         api = client_with(token)
         barrier.wait()
         try:
             for _ in range(quota_requests // threads):
-                codes.append(api.get(CLAIMS, {"page_size": 1}).status_code)
+                response = api.get(CLAIMS, {"page_size": 1})
+                answers.append((response.status_code, response["RateLimit-Remaining"]))
         finally:
             connection.close()
 
@@ -114,17 +127,52 @@ def hammer(token, quota_requests, threads=8):
         thread.start()
     for thread in pool:
         thread.join()
-    return codes
+    return answers
+
+
+def codes_of(answers):
+    return [code for code, _ in answers]
+
+
+@pytest.fixture
+def workers(monkeypatch):
+    """Make each thread of `hammer` a worker of its own, with its own hits held ahead."""
+    monkeypatch.setattr(ratelimit, "LEASES", OneWorkerPerThread())
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_workers_share_one_quota_in_the_database(settings):
+def test_concurrent_workers_share_one_quota_in_the_database(settings, workers):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's in-memory test database cannot serve several threads at once")
     settings.RATE_LIMIT_TOKEN = "20/day"
-    codes = hammer(make_token("burst", "client"), 48)
+    settings.RATE_LIMIT_BATCH = 1
+    codes = codes_of(hammer(make_token("burst", "client"), 48))
     assert codes.count(200) == 20
     assert codes.count(429) == 28
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_threads_of_one_worker_spend_its_batches_in_order(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database cannot serve several threads at once")
+    settings.RATE_LIMIT_TOKEN = "20/day"  # a batch of ten, then one at a time past half
+    answers = hammer(make_token("burst", "client"), 48)
+    # One worker loses no hit: all twenty are spent, each once, before any request is refused.
+    assert sorted(int(remaining) for code, remaining in answers if code == 200) == list(range(20))
+    assert codes_of(answers).count(429) == 28
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_workers_taking_batches_never_spend_a_hit_twice(settings, workers):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's in-memory test database cannot serve several threads at once")
+    settings.RATE_LIMIT_TOKEN = "100/day"
+    answers = hammer(make_token("burst", "client"), 160)
+    allowed = [remaining for code, remaining in answers if code == 200]
+    assert len(allowed) == len(set(allowed))
+    # Eight workers, each holding at most nine hits it has not spent: at most 63 lost.
+    assert 100 - 7 * 9 <= len(allowed) <= 100
+    assert codes_of(answers).count(429) == 160 - len(allowed)
 
 
 def redis_is_up():
@@ -137,10 +185,11 @@ def redis_is_up():
 
 @pytest.mark.skipif(not redis_is_up(), reason="no Redis on 127.0.0.1:6379")
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_workers_share_one_quota_in_redis(settings):
+def test_concurrent_workers_share_one_quota_in_redis(settings, workers):
     settings.REDIS_URL = "redis://127.0.0.1:6379/15"
     settings.RATE_LIMIT_TOKEN = "20/day"
-    codes = hammer(make_token("burst", "client"), 48)
+    settings.RATE_LIMIT_BATCH = 1
+    codes = codes_of(hammer(make_token("burst", "client"), 48))
     assert codes.count(200) == 20
     assert codes.count(429) == 28
     assert not RateLimitCounter.objects.exists()
@@ -332,3 +381,180 @@ def test_workers_claiming_batches_never_spend_a_hit_twice_nor_pass_the_quota(
     assert len(spent) >= min(len(turns), limit - (workers - 1) * (batch - 1))
     if workers == 1:
         assert [v.allowed for v in verdicts] == [n < limit for n in range(len(turns))]
+
+
+@pytest.mark.parametrize(
+    ("windows", "counts"),
+    [
+        ([5, 5, 5], [1, 2, 3]),
+        ([5, 6, 6], [1, 1, 2]),  # a new window starts from its own first hit
+        ([6, 5, 6], [1, 2, 3]),  # a hit that read the ended window counts in the current one
+        ([5, 6, 5, 6], [1, 1, 2, 3]),
+    ],
+)
+def test_the_database_store_never_lets_an_ended_window_reset_the_current_one(db, windows, counts):
+    key, store = f"stale-{uuid.uuid4()}", DatabaseCounterStore()
+    assert [store.hit_many([(key, window, 60, 1)])[0] for window in windows] == counts
+
+
+def test_a_claim_answered_after_its_window_ended_leaves_the_next_windows_lease_alone(settings):
+    settings.RATE_LIMIT_BATCH = 10
+    leases, key = Leases(), "boundary"
+    assert leases.take(key, 1, 60.0, 1000) == (0, 10)  # a thread claims in window 1 ...
+    assert leases.take(key, 2, 120.0, 1000) == (0, 10)  # ... another, in window 2
+    assert leases.hold(key, 2, 120.0, 10, 10) == 1
+    assert leases.hold(key, 1, 60.0, 10, 30) == 21  # its own first hit; the rest is of no use
+    assert [leases.take(key, 2, 120.0, 1000)[0] for _ in range(9)] == list(range(2, 11))
+    assert leases.take(key, 1, 60.0, 1000) == (0, 1)  # a late reader of window 1 asks the store
+
+
+@pytest.mark.parametrize(
+    ("answers", "spent"),
+    [
+        # B's one hit comes back first, beyond A's batch; then A's batch, whose first A spends.
+        ([(1, 35), (10, 10)], [35, 1]),
+        # A's batch comes back first; B then spends the lowest hit held, not its own.
+        ([(10, 10), (1, 35)], [1, 2]),
+    ],
+)
+def test_the_lowest_hit_held_is_spent_first_whoever_claimed_it(settings, answers, spent):
+    settings.RATE_LIMIT_BATCH = 10
+    leases, key = Leases(), "lowest"
+    assert leases.take(key, 1, 60.0, 39) == (0, 10)  # thread A: a batch
+    assert leases.take(key, 1, 60.0, 39) == (0, 1)  # thread B: A's pending batch is counted
+    assert [leases.hold(key, 1, 60.0, claimed, top) for claimed, top in answers] == spent
+    rest = [leases.take(key, 1, 60.0, 39)[0] for _ in range(9)]
+    assert sorted([*spent, *rest]) == [*range(1, 11), 35]
+    assert rest == sorted(rest)
+
+
+def test_a_full_table_of_leases_drops_ended_windows_first_then_the_oldest(settings, monkeypatch):
+    settings.RATE_LIMIT_BATCH = 10
+    leases, now = Leases(), time.time()
+    monkeypatch.setattr(leases, "MAX_KEPT", 10)
+
+    def lease(key, ends):
+        leases.take(key, 1, ends, 1000)
+        leases.hold(key, 1, ends, 10, 10)
+
+    for n in range(10):
+        lease(f"key-{n}", now - 1 if n % 2 else now + 60)  # odd keys: windows that have ended
+    lease("new", now + 60)
+    assert list(leases._held) == ["key-0", "key-2", "key-4", "key-6", "key-8", "new"]
+    for n in range(10, 15):
+        lease(f"key-{n}", now + 60)  # full again, of live windows: the oldest go
+    assert list(leases._held) == [
+        "key-2",
+        "key-4",
+        "key-6",
+        "key-8",
+        "new",
+        *(f"key-{n}" for n in range(10, 15)),
+    ]
+
+
+def test_a_failing_store_lets_quotas_pass_but_held_hits_are_still_judged(settings, db):
+    settings.RATE_LIMIT_BATCH = 10
+    key, limit, late = f"failing-{uuid.uuid4()}", 20, Leases()
+    for _ in range(2):  # two other workers take hits 1-20
+        count_many([(key, limit, 86400)], Leases())
+    assert count_many([(key, limit, 86400)], late)[0].allowed is False  # holds 21-30, spent 21
+    settings.REDIS_URL = f"redis://127.0.0.1:9/{uuid.uuid4().int % 1000}"  # nothing listens
+    assert count_many([(key, limit, 86400)], Leases())[0].allowed is True  # fails open
+    assert count_many([(key, limit, 86400)], late)[0].allowed is False  # hit 22, from its lease
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    limit=st.integers(1, 50),
+    batch=st.integers(1, 12),
+    steps=st.lists(
+        st.tuples(
+            st.integers(0, 2),  # the worker
+            st.integers(0, 2),  # the thread
+            st.sampled_from(["take"] * 6 + ["answer"] * 4 + ["store fails", "window ends"]),
+        ),
+        max_size=120,
+    ),
+)
+# Thread 0 claims a batch; thread 1, knowing it is pending, asks for one; either is answered first.
+@example(limit=39, batch=10, steps=[(0, 0, "take"), (0, 1, "take"), (0, 1, "answer"), (0, 0, "answer")])
+@example(limit=39, batch=10, steps=[(0, 0, "take"), (0, 1, "take"), (0, 0, "answer"), (0, 1, "answer")])
+# Three threads of a worker ask at once, near a small quota: one batch between them.
+@example(limit=30, batch=10, steps=[(0, 0, "take"), (0, 1, "take"), (0, 2, "take")])
+def test_threads_and_workers_in_any_interleaving_spend_each_hit_once_and_the_lowest_first(
+    settings, limit, batch, steps
+):
+    """Threads of three workers take hits, ask the store, hear back, see the store fail and see
+    windows end, in any order. The store is asked when a thread claims (its count is then
+    fixed); the thread holds the answer when it hears back, after any number of other steps."""
+    settings.RATE_LIMIT_BATCH = batch
+    key, store, leases = f"interleaved-{uuid.uuid4()}", DatabaseCounterStore(), [Leases() for _ in range(3)]
+    window, waiting = 1, {}  # (worker, thread) -> (window, claim, top or None when the store failed)
+    given, spent, held_at = {}, {}, {}  # (window, worker) -> numbers; (window, worker, number) -> step
+
+    moved = {}  # (window, worker) -> the step from which the worker's lease is of a later window
+
+    def spend(step, worker, w, hit):
+        spent.setdefault((w, worker), []).append((step, hit))
+
+    for step, (worker, thread, action) in enumerate(steps):
+        mine, me = leases[worker], (worker, thread)
+        if action == "window ends":
+            window += 1
+        elif me not in waiting and action == "take":
+            hit, claim = mine.take(key, window, math.inf, limit)
+            for earlier in range(1, window):
+                moved.setdefault((earlier, worker), step)
+            if hit:
+                spend(step, worker, window, hit)
+            else:
+                top = store.hit_many([(key, window, 60, claim)])[0]
+                given.setdefault((window, worker), set()).update(range(top - claim + 1, top + 1))
+                waiting[me] = (window, claim, top)
+        elif me in waiting and action == "store fails" and waiting[me][2] is not None:
+            w, claim, top = waiting[me]
+            given[(w, worker)] -= set(range(top - claim + 1, top + 1))  # as if never counted
+            waiting[me] = (w, claim, None)
+        elif me in waiting and action in ("answer", "store fails"):
+            w, claim, top = waiting.pop(me)
+            if top is None:
+                mine.release(key, w, claim)
+            else:
+                for number in range(top - claim + 1, top + 1):
+                    held_at[(w, worker, number)] = step
+                spend(step, worker, w, mine.hold(key, w, math.inf, claim, top))
+        # However its threads interleave, a worker never holds and asks for more than half the
+        # quota's hits, but for one per thread asking near the quota.
+        for lease in mine._held.values():
+            assert sum(last - first + 1 for first, last in lease.ranges) + lease.pending <= limit // 2 + 3
+
+    # Every hit the store gave a worker for the window its lease is of is spent, held, or on its
+    # way to the thread that asked: none is lost while the window lasts.
+    for worker, mine in enumerate(leases):
+        lease = mine._held.get(key)
+        if lease is not None:
+            kept = {n for first, last in lease.ranges for n in range(first, last + 1)}
+            on_its_way = {
+                n
+                for (worker2, _), (w, claim, top) in waiting.items()
+                if worker2 == worker and w == lease.window and top is not None
+                for n in range(top - claim + 1, top + 1)
+            }
+            gone = {hit for _, hit in spent.get((lease.window, worker), [])}
+            assert gone | kept | on_its_way == given.get((lease.window, worker), set())
+    allowed = [(w, hit) for (w, _), hits in spent.items() for _, hit in hits if hit <= limit]
+    assert len(allowed) == len(set(allowed))  # no hit is spent twice in a window
+    for (w, worker), hits in spent.items():
+        assert {hit for _, hit in hits} <= given.get((w, worker), set())  # only hits the store gave
+        # While a worker's lease is of this window, a request is refused only when the worker
+        # holds no hit within the quota: those it held before were all spent before it.
+        moved_on = moved.get((w, worker), math.inf)
+        spent_at = {hit: step for step, hit in hits}
+        for refused in [step for step, hit in hits if hit > limit and step < moved_on]:
+            for (w2, worker2, number), held in held_at.items():
+                if (w2, worker2) == (w, worker) and number <= limit and held <= refused:
+                    assert spent_at.get(number, math.inf) < refused

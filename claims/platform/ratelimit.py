@@ -12,21 +12,24 @@ price of one cheap statement per request, and it is well within what the limits 
 one token or one address from starving the others, and slowing down token guessing).
 
 While a key is under half its quota, a worker claims RATE_LIMIT_BATCH hits of it at once and
-spends them on its next requests without asking the store (`Leases`): most requests then cost no
-round trip at all. The quota stays a hard ceiling (no worker spends a hit the store did not give
-it); what a client may lose is the hits other workers claimed and did not spend before the window
-ended, at most (workers - 1) x (batch - 1), and `RateLimit-Remaining` is then what this worker
-knows. Past half its quota a key is counted one request at a time, exactly, as before.
+spends them, lowest first, on its next requests without asking the store (`Leases`): most
+requests then cost no round trip at all. The quota stays a hard ceiling (no worker spends a hit
+the store did not give it); what a client may lose is the hits other workers claimed and did not
+spend before the window ended: batch - 1 for each request a worker was serving when it claimed,
+never more than half the quota per worker. `RateLimit-Remaining` is then what this worker knows.
+Past half its quota a key is counted one request at a time, exactly, as before.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import logging
 import math
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar, Protocol
 
@@ -70,12 +73,16 @@ class CounterStore(Protocol):
 
 
 class DatabaseCounterStore:
+    # A hit that read its window just before it ended and reaches the store after another
+    # worker's hit of the next one is counted in the next one: an older window never comes back
+    # to reset the count of the current one.
     SQL = (
         "INSERT INTO {table} (key, bucket, hits) VALUES {rows} "
         "ON CONFLICT (key) DO UPDATE SET "
-        "hits = CASE WHEN {table}.bucket = excluded.bucket THEN {table}.hits + excluded.hits "
-        "ELSE excluded.hits END, "
-        "bucket = excluded.bucket "
+        "hits = CASE WHEN {table}.bucket < excluded.bucket THEN excluded.hits "
+        "ELSE {table}.hits + excluded.hits END, "
+        "bucket = CASE WHEN {table}.bucket < excluded.bucket THEN excluded.bucket "
+        "ELSE {table}.bucket END "
         "RETURNING key, hits"
     )
 
@@ -157,19 +164,39 @@ def _breaker_for(redis_url: str | None) -> _Breaker:
 
 @dataclass
 class Lease:
-    """Hits of one key's window that the store gave this process and no request has spent yet,
-    numbered from the window's first hit across all workers: ranges [first, last], oldest first
-    (two threads of a worker that asked at once hold one range each)."""
+    """What this process knows of one key's window: the hits the store gave it that no request
+    has spent yet, numbered from the window's first hit across all workers, as disjoint ranges
+    [first, last] in order; the highest count the store has answered; and how many hits its
+    threads have asked the store for and not heard back about."""
 
     window: int
-    ranges: list[list[int]]
-    top: int
-    """The highest count of the window the store has answered this process."""
+    ends: float
+    """When the window ends (epoch seconds): a lease past it can be dropped."""
+    ranges: list[list[int]] = field(default_factory=list)
+    top: int = 0
+    pending: int = 0
+
+    def spend(self) -> int | None:
+        """The lowest hit held, taken out of the lease; None when none is held."""
+        if not self.ranges:
+            return None
+        span = self.ranges[0]
+        hit = span[0]
+        if hit == span[1]:
+            self.ranges.pop(0)
+        else:
+            span[0] += 1
+        return hit
 
 
 class Leases:
     """The hits this process holds of each key (see the module's docstring). Threads of one
-    worker share them, so every change is made under a lock."""
+    worker share them, so every change is made under a lock.
+
+    A request first `take`s a held hit; when there is none it asks the store for the number
+    `take` says and, once answered, `hold`s what it got (or `release`s the claim if the store
+    was not asked or failed). The lowest held hit is always spent first, whoever asked for it:
+    a hit within the quota is never left while a request is refused with a higher one."""
 
     MAX_KEPT = 10_000
 
@@ -177,46 +204,66 @@ class Leases:
         self.lock = threading.Lock()
         self._held: dict[str, Lease] = {}
 
-    def spend(self, key: str, window: int) -> int | None:
-        """The number of the hit this request spends from the key's lease, or None when this
-        process holds none of its window."""
-        with self.lock:
-            lease = self._held.get(key)
-            if lease is None or lease.window != window:
-                return None
-            while lease.ranges:
-                span = lease.ranges[0]
-                if span[0] <= span[1]:
-                    span[0] += 1
-                    return span[0] - 1
-                lease.ranges.pop(0)
-            return None
-
-    def size(self, key: str, window: int, limit: int) -> int:
-        """How many hits to ask the store for: a batch while the key, batch included, stays under
-        half its quota as far as this process knows; otherwise one, so that near its quota a key
-        is counted exactly."""
+    def take(self, key: str, window: int, ends: float, limit: int) -> tuple[int, int]:
+        """(hit, 0): the number of the hit this request spends from the key's lease; or (0, n):
+        none is held, ask the store for n hits. n is a batch while the key, batch and the claims
+        of this process's other threads included, stays within half its quota as far as this
+        process knows; otherwise 1, so that near its quota a key is counted exactly."""
         batch = settings.RATE_LIMIT_BATCH
-        lease = self._held.get(key)
-        known = lease.top if lease is not None and lease.window == window else 0
-        return batch if batch > 1 and 2 * (known + batch) <= limit else 1
+        with self.lock:
+            lease = self._held.get(key)
+            if lease is None or lease.window < window:
+                lease = self._new(key, window, ends)
+            elif lease.window > window:
+                # This request read the clock as the window ended, and another thread has
+                # already read the next one: ask the store for one hit, and leave the lease alone.
+                return 0, 1
+            hit = lease.spend()
+            if hit is not None:
+                return hit, 0
+            claim = batch if batch > 1 and 2 * (lease.top + lease.pending + batch) <= limit else 1
+            lease.pending += claim
+            return 0, claim
 
-    def hold(self, key: str, window: int, claimed: int, top: int) -> int:
+    def hold(self, key: str, window: int, ends: float, claimed: int, top: int) -> int:
         """Keep what the store gave: `claimed` hits ending at `top`. Returns the number of the
-        hit this request spends (the first of them); the rest are kept for the next requests,
-        which are refused when theirs is past the quota, as the store would refuse them."""
+        hit this request spends: the lowest this process holds of the window (the requests
+        after it are refused when theirs is past the quota, as the store would refuse them)."""
         first = top - claimed + 1
-        rest = [[first + 1, top]] if first < top else []
         with self.lock:
             lease = self._held.get(key)
             if lease is None or lease.window != window:
-                if len(self._held) >= self.MAX_KEPT:
-                    self._held.clear()  # a crude bound; a key is then asked for again
-                self._held[key] = Lease(window=window, ranges=rest, top=top)
+                if lease is not None and lease.window > window:
+                    return first  # a claim of a window that has ended: the rest is of no use
+                lease = self._new(key, window, ends)
             else:
-                lease.ranges += rest
-                lease.top = max(lease.top, top)
-        return first
+                lease.pending = max(0, lease.pending - claimed)
+            bisect.insort(lease.ranges, [first, top])
+            lease.top = max(lease.top, top)
+            return lease.spend() or first
+
+    def release(self, key: str, window: int, claimed: int) -> None:
+        """Forget a claim the store did not answer."""
+        with self.lock:
+            lease = self._held.get(key)
+            if lease is not None and lease.window == window:
+                lease.pending = max(0, lease.pending - claimed)
+
+    def _new(self, key: str, window: int, ends: float) -> Lease:
+        """A fresh lease of the key's window, replacing an older one (under the lock)."""
+        if key not in self._held and len(self._held) >= self.MAX_KEPT:
+            self._make_room()
+        self._held[key] = lease = Lease(window=window, ends=ends)
+        return lease
+
+    def _make_room(self) -> None:
+        """Drop the leases of windows that have ended, then the oldest leases while more than
+        nine tenths of the room is taken: a key dropped is asked of the store again."""
+        now = time.time()
+        for key in [key for key, lease in self._held.items() if lease.ends <= now]:
+            del self._held[key]
+        for key in list(itertools.islice(self._held, max(0, len(self._held) - self.MAX_KEPT * 9 // 10))):
+            del self._held[key]
 
     def clear(self) -> None:
         with self.lock:
@@ -226,46 +273,62 @@ class Leases:
 LEASES = Leases()
 
 
-def count_many(quotas: Sequence[tuple[str, int, int]], leases: Leases = LEASES) -> list[Verdict]:
+def count_many(quotas: Sequence[tuple[str, int, int]], leases: Leases | None = None) -> list[Verdict]:
     """Count a hit of each (key, limit, seconds) in fixed windows: from this process's leases
-    where it holds some, the rest in one round trip to the store."""
+    (`LEASES` unless told) where it holds some, the rest in one round trip to the store."""
+    leases = leases if leases is not None else LEASES
     now = time.time()
     windows = [int(now // seconds) for _, _, seconds in quotas]
     ends = [(window + 1) * seconds for window, (_, _, seconds) in zip(windows, quotas, strict=True)]
-
-    def verdict(hit: int, limit: int, end: float) -> Verdict:
-        return Verdict(
+    taken = [
+        leases.take(key, window, end, limit)
+        for (key, limit, _), window, end in zip(quotas, windows, ends, strict=True)
+    ]
+    # A hit of 0 is allowed: what a quota the store could not count gets (the breaker below).
+    hits = [hit for hit, _ in taken]
+    due = [(i, claim) for i, (_, claim) in enumerate(taken) if claim]
+    if due:
+        claims = [(quotas[i][0], windows[i], quotas[i][2], claim) for i, claim in due]
+        try:
+            tops: Sequence[int | None] = _ask_store(claims) or [None] * len(claims)
+        except BaseException:
+            for key, window, _, claim in claims:
+                leases.release(key, window, claim)
+            raise
+        for (i, _), (key, window, _, claim), top in zip(due, claims, tops, strict=True):
+            if top is None:
+                leases.release(key, window, claim)
+            else:
+                hits[i] = leases.hold(key, window, ends[i], claim, top)
+    return [
+        Verdict(
             allowed=hit <= limit,
             limit=limit,
             remaining=max(0, limit - hit),
             retry_after=max(1, math.ceil(end - now)),
         )
-
-    hits = [leases.spend(key, window) for (key, _, _), window in zip(quotas, windows, strict=True)]
-    due = [i for i, hit in enumerate(hits) if hit is None]
-    if due:
-        breaker = _breaker_for(settings.REDIS_URL)
-        if breaker.open():
-            return [verdict(0, limit, end) for (_, limit, _), end in zip(quotas, ends, strict=True)]
-        claims = [leases.size(quotas[i][0], windows[i], quotas[i][1]) for i in due]
-        try:
-            tops = counter_store(settings.REDIS_URL).hit_many(
-                [(quotas[i][0], windows[i], quotas[i][2], n) for i, n in zip(due, claims, strict=True)]
-            )
-        except (OperationalError, InterfaceError):
-            # The counters live in the service's own database: if it cannot be reached, neither
-            # can anything the request needs. Fail now with the 503 it would get anyway.
-            raise
-        except Exception:
-            # The limits protect the service; they must not take it down with their store.
-            breaker.failed()
-            return [verdict(0, limit, end) for (_, limit, _), end in zip(quotas, ends, strict=True)]
-        breaker.succeeded()
-        for i, n, top in zip(due, claims, tops, strict=True):
-            hits[i] = leases.hold(quotas[i][0], windows[i], n, top)
-    return [
-        verdict(int(hit or 0), limit, end) for hit, (_, limit, _), end in zip(hits, quotas, ends, strict=True)
+        for hit, (_, limit, _), end in zip(hits, quotas, ends, strict=True)
     ]
+
+
+def _ask_store(hits: Sequence[Hit]) -> list[int] | None:
+    """The store's counts for these claims, or None while it is failing: the limits protect the
+    service and must not take it down with their store, so their quotas then pass (the hits a
+    worker already holds are still spent and judged)."""
+    breaker = _breaker_for(settings.REDIS_URL)
+    if breaker.open():
+        return None
+    try:
+        tops = counter_store(settings.REDIS_URL).hit_many(hits)
+    except (OperationalError, InterfaceError):
+        # The counters live in the service's own database: if it cannot be reached, neither
+        # can anything the request needs. Fail now with the 503 it would get anyway.
+        raise
+    except Exception:
+        breaker.failed()
+        return None
+    breaker.succeeded()
+    return tops
 
 
 class OverQuota:
