@@ -6,9 +6,9 @@ from django.db import models
 
 
 class RateLimitCounter(models.Model):
-    """Hits of one token or address in its current window (see `claims.platform.ratelimit`). Written only
-    with one atomic upsert; on PostgreSQL the table is UNLOGGED, since counts need not survive a
-    crash."""
+    """Hits of one token or address in its current window, a row per key and window length
+    (`<key>/<seconds>`; see `claims.platform.ratelimit`). Written only with one atomic upsert; on
+    PostgreSQL the table is UNLOGGED, since counts need not survive a crash."""
 
     key = models.CharField(max_length=200, primary_key=True)
     bucket = models.BigIntegerField(help_text="The window counted: seconds since the epoch // window length.")

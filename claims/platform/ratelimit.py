@@ -15,8 +15,9 @@ While a key is under half its quota, a worker claims RATE_LIMIT_BATCH hits of it
 spends them, lowest first, on its next requests without asking the store (`Leases`): most
 requests then cost no round trip at all. The quota stays a hard ceiling (no worker spends a hit
 the store did not give it); what a client may lose is the hits other workers claimed and did not
-spend before the window ended: batch - 1 for each request a worker was serving when it claimed,
-never more than half the quota per worker. `RateLimit-Remaining` is then what this worker knows.
+spend before the window ended (or held when a full table of leases dropped theirs): batch - 1
+for each request a worker was serving when it claimed, never more than half the quota per
+worker. `RateLimit-Remaining` is then what this worker knows.
 Past half its quota a key is counted one request at a time, exactly, as before.
 """
 
@@ -28,7 +29,7 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, ClassVar, Protocol
@@ -64,18 +65,24 @@ class Verdict:
 
 # Hits of one key claimed at once: (key, window, seconds of the window, how many).
 Hit = tuple[str, int, int, int]
+# What the store counted them in: (window, that window's count including them).
+Counted = tuple[int, int]
 
 
 class CounterStore(Protocol):
-    def hit_many(self, hits: Sequence[Hit]) -> list[int]:
-        """Count each key's hits in its window, in one round trip; return each window's count
-        including them, in order. The keys are distinct."""
+    def hit_many(self, hits: Sequence[Hit]) -> list[Counted]:
+        """Count each key's hits in one round trip: in its window, or in a later one the store
+        has already moved the key to; return, in order, the window each was counted in and its
+        count including them. The keys are distinct."""
 
 
 class DatabaseCounterStore:
-    # A hit that read its window just before it ended and reaches the store after another
-    # worker's hit of the next one is counted in the next one: an older window never comes back
-    # to reset the count of the current one.
+    """One row per key and window length (`<key>/<seconds>`, so that windows of one row are
+    always of one length and compare: a quota whose period an operator changes starts a row of
+    its own). A hit that read its window just before it ended and reaches the store after another
+    worker's hit of the next one is counted in the next one, and says so: an ended window never
+    comes back to reset the current one's count."""
+
     SQL = (
         "INSERT INTO {table} (key, bucket, hits) VALUES {rows} "
         "ON CONFLICT (key) DO UPDATE SET "
@@ -83,17 +90,19 @@ class DatabaseCounterStore:
         "ELSE {table}.hits + excluded.hits END, "
         "bucket = CASE WHEN {table}.bucket < excluded.bucket THEN excluded.bucket "
         "ELSE {table}.bucket END "
-        "RETURNING key, hits"
+        "RETURNING key, bucket, hits"
     )
 
-    def hit_many(self, hits: Sequence[Hit]) -> list[int]:
+    def hit_many(self, hits: Sequence[Hit]) -> list[Counted]:
         # Looked up, not imported: the platform sits below the models.
         model = apps.get_model("claims", "RateLimitCounter")
         using = raw.writing(model)
         sql = self.SQL.format(table=raw.table(model, using), rows=", ".join(["(%s, %s, %s)"] * len(hits)))
-        params = [value for key, window, _, claimed in hits for value in (key, window, claimed)]
-        counted = dict(raw.fetch_all(using, sql, params))
-        return [int(counted.get(key, claimed)) for key, _, _, claimed in hits]
+        rows = [(f"{key}/{seconds}", window, claimed) for key, window, seconds, claimed in hits]
+        counted = {
+            row: (int(bucket), int(count)) for row, bucket, count in raw.fetch_all(using, sql, _flat(rows))
+        }
+        return [counted[row] for row, _, _ in rows]
 
 
 class RedisCounterStore:
@@ -114,12 +123,17 @@ class RedisCounterStore:
             "redis.call('EXPIRE', key, ARGV[2 * i]) end return hits"
         )
 
-    def hit_many(self, hits: Sequence[Hit]) -> list[int]:
+    def hit_many(self, hits: Sequence[Hit]) -> list[Counted]:
+        # A key per window: a late hit is counted in the window it read.
         counts = self.script(
             keys=[f"claims:rl:{key}:{window}" for key, window, _, _ in hits],
-            args=[value for _, _, seconds, claimed in hits for value in (claimed, seconds + 1)],
+            args=_flat((claimed, seconds + 1) for _, _, seconds, claimed in hits),
         )
-        return [int(n) for n in counts]
+        return [(window, int(n)) for (_, window, _, _), n in zip(hits, counts, strict=True)]
+
+
+def _flat(rows: Iterable[Sequence[Any]]) -> list[Any]:
+    return [value for row in rows for value in row]
 
 
 @cache
@@ -225,19 +239,21 @@ class Leases:
             lease.pending += claim
             return 0, claim
 
-    def hold(self, key: str, window: int, ends: float, claimed: int, top: int) -> int:
-        """Keep what the store gave: `claimed` hits ending at `top`. Returns the number of the
-        hit this request spends: the lowest this process holds of the window (the requests
-        after it are refused when theirs is past the quota, as the store would refuse them)."""
+    def hold(self, key: str, asked: int, counted: int, ends: float, claimed: int, top: int) -> int:
+        """Keep what the store gave: `claimed` hits asked for in window `asked`, counted in window
+        `counted` (later, for a late reader the database store moved on) and ending at `top`.
+        Returns the number of the hit this request spends: the lowest this process holds of that
+        window (the requests after it are refused when theirs is past the quota, as the store
+        would refuse them)."""
         first = top - claimed + 1
         with self.lock:
             lease = self._held.get(key)
-            if lease is None or lease.window != window:
-                if lease is not None and lease.window > window:
-                    return first  # a claim of a window that has ended: the rest is of no use
-                lease = self._new(key, window, ends)
-            else:
+            if lease is not None and lease.window == asked:
                 lease.pending = max(0, lease.pending - claimed)
+            if lease is None or lease.window < counted:
+                lease = self._new(key, counted, ends)
+            elif lease.window > counted:
+                return first  # hits of a window that has ended: the rest are of no use
             bisect.insort(lease.ranges, [first, top])
             lease.top = max(lease.top, top)
             return lease.spend() or first
@@ -249,9 +265,17 @@ class Leases:
             if lease is not None and lease.window == window:
                 lease.pending = max(0, lease.pending - claimed)
 
+    def awaits(self, key: str) -> bool:
+        """Whether a thread of this process is waiting for the store's answer to a claim of the
+        key: hits within its quota may be on their way."""
+        lease = self._held.get(key)
+        return lease is not None and lease.pending > 0
+
     def _new(self, key: str, window: int, ends: float) -> Lease:
         """A fresh lease of the key's window, replacing an older one (under the lock)."""
-        if key not in self._held and len(self._held) >= self.MAX_KEPT:
+        # Taken out and put back, so that the dict's order is the order leases were renewed in,
+        # and the oldest are the least used.
+        if self._held.pop(key, None) is None and len(self._held) >= self.MAX_KEPT:
             self._make_room()
         self._held[key] = lease = Lease(window=window, ends=ends)
         return lease
@@ -290,16 +314,17 @@ def count_many(quotas: Sequence[tuple[str, int, int]], leases: Leases | None = N
     if due:
         claims = [(quotas[i][0], windows[i], quotas[i][2], claim) for i, claim in due]
         try:
-            tops: Sequence[int | None] = _ask_store(claims) or [None] * len(claims)
+            answers: Sequence[Counted | None] = _ask_store(claims) or [None] * len(claims)
         except BaseException:
             for key, window, _, claim in claims:
                 leases.release(key, window, claim)
             raise
-        for (i, _), (key, window, _, claim), top in zip(due, claims, tops, strict=True):
-            if top is None:
+        for (i, _), (key, window, seconds, claim), answer in zip(due, claims, answers, strict=True):
+            if answer is None:
                 leases.release(key, window, claim)
             else:
-                hits[i] = leases.hold(key, window, ends[i], claim, top)
+                counted, top = answer
+                hits[i] = leases.hold(key, window, counted, (counted + 1) * seconds, claim, top)
     return [
         Verdict(
             allowed=hit <= limit,
@@ -311,7 +336,7 @@ def count_many(quotas: Sequence[tuple[str, int, int]], leases: Leases | None = N
     ]
 
 
-def _ask_store(hits: Sequence[Hit]) -> list[int] | None:
+def _ask_store(hits: Sequence[Hit]) -> list[Counted] | None:
     """The store's counts for these claims, or None while it is failing: the limits protect the
     service and must not take it down with their store, so their quotas then pass (the hits a
     worker already holds are still spent and judged)."""
@@ -319,7 +344,7 @@ def _ask_store(hits: Sequence[Hit]) -> list[int] | None:
     if breaker.open():
         return None
     try:
-        tops = counter_store(settings.REDIS_URL).hit_many(hits)
+        counted = counter_store(settings.REDIS_URL).hit_many(hits)
     except (OperationalError, InterfaceError):
         # The counters live in the service's own database: if it cannot be reached, neither
         # can anything the request needs. Fail now with the 503 it would get anyway.
@@ -328,7 +353,7 @@ def _ask_store(hits: Sequence[Hit]) -> list[int] | None:
         breaker.failed()
         return None
     breaker.succeeded()
-    return tops
+    return counted
 
 
 class OverQuota:
@@ -432,7 +457,8 @@ class StoreRateThrottle(SimpleRateThrottle):
         verdicts = count_many([(key, int(t.num_requests or 0), int(t.duration or 0)) for t, key in due])
         for (throttle, counted_key), verdict in zip(due, verdicts, strict=True):
             throttle.verdict = verdict
-            if throttle.remembers_refusals and not verdict.allowed:
+            # Not while this process awaits hits of the key: some may be within its quota.
+            if throttle.remembers_refusals and not verdict.allowed and not LEASES.awaits(counted_key):
                 OVER_QUOTA.note(counted_key, verdict)
         add_verdicts(django_request, *verdicts)
         refused = [verdict for verdict in verdicts if not verdict.allowed]
