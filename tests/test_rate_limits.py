@@ -24,6 +24,14 @@ from tests.helpers import CLAIMS, assert_problem, client_with, make_token
 ADDRESS = "REMOTE_ADDR"
 
 
+def examples_in_one_database_test(max_examples):
+    """Hypothesis's settings for a property whose examples share one test's database (its
+    fixtures are function-scoped), each example a statement or a few."""
+    return hypothesis_settings(
+        max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+
+
 def fresh_address():
     return f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
 
@@ -356,9 +364,7 @@ def test_a_batch_is_claimed_only_under_half_the_quota(settings, db, limit, batch
 
 
 @pytest.mark.django_db
-@hypothesis_settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@examples_in_one_database_test(max_examples=60)
 @given(
     workers=st.integers(1, 4),
     batch=st.integers(1, 12),
@@ -402,28 +408,28 @@ def test_the_database_store_never_lets_an_ended_window_reset_the_current_one(db,
     assert [store.hit_many([(key, window, seconds, 1)])[0] for window, seconds in hits] == counted
 
 
-def test_a_claim_answered_after_its_window_ended_leaves_the_next_windows_lease_alone(settings):
+@pytest.mark.parametrize(
+    ("counted", "top", "spent", "rest"),
+    [
+        # Redis counted it in window 1 (a key per window): its own first hit; the rest are of no
+        # use, and window 2's lease is left alone.
+        (1, 30, 21, range(2, 11)),
+        # The database had moved on and counted it in window 2 (11-20): kept for window 2.
+        (2, 20, 2, range(3, 21)),
+    ],
+)
+def test_a_claim_answered_after_its_window_ended_is_held_for_the_window_it_was_counted_in(
+    settings, counted, top, spent, rest
+):
     settings.RATE_LIMIT_BATCH = 10
     leases, key = Leases(), "boundary"
     assert leases.take(key, 1, 60.0, 1000) == (0, 10)  # a thread claims in window 1 ...
     assert leases.take(key, 2, 120.0, 1000) == (0, 10)  # ... another, in window 2
     assert leases.hold(key, 2, 2, 120.0, 10, 10) == 1
-    # Redis counted the first thread's hits in window 1: its own first; the rest are of no use.
-    assert leases.hold(key, 1, 1, 60.0, 10, 30) == 21
-    assert [leases.take(key, 2, 120.0, 1000)[0] for _ in range(9)] == list(range(2, 11))
-    assert leases.take(key, 1, 60.0, 1000) == (0, 1)  # a late reader of window 1 asks the store
-
-
-def test_hits_the_database_counted_in_the_next_window_are_held_for_it(settings):
-    settings.RATE_LIMIT_BATCH = 10
-    leases, key = Leases(), "late"
-    assert leases.take(key, 1, 60.0, 1000) == (0, 10)  # a thread claims in window 1 ...
-    assert leases.take(key, 2, 120.0, 1000) == (0, 10)  # ... another, in window 2
-    assert leases.hold(key, 2, 2, 120.0, 10, 10) == 1
-    # The database had moved on: the first thread's hits are window 2's 11-20, kept for it.
-    assert leases.hold(key, 1, 2, 120.0, 10, 20) == 2
-    assert [leases.take(key, 2, 120.0, 1000)[0] for _ in range(18)] == list(range(3, 21))
-    assert not leases.awaits(key)
+    assert leases.hold(key, 1, counted, counted * 60.0 + 60, 10, top) == spent
+    assert [leases.take(key, 2, 120.0, 1000)[0] for _ in rest] == list(rest)
+    assert leases.take(key, 2, 120.0, 1000) == (0, 10)  # none left: a new batch
+    assert leases.take(key, 1, 60.0, 1000) == (0, 1)  # a late reader of window 1 asks it too
 
 
 @pytest.mark.parametrize(
@@ -485,9 +491,7 @@ def test_a_failing_store_lets_quotas_pass_but_held_hits_are_still_judged(setting
 
 
 @pytest.mark.django_db
-@hypothesis_settings(
-    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@examples_in_one_database_test(max_examples=80)
 @given(
     limit=st.integers(1, 50),
     batch=st.integers(1, 12),
