@@ -604,3 +604,27 @@ def test_a_refusal_is_not_remembered_while_hits_within_the_quota_may_be_on_their
     assert ratelimit.LEASES.hold(key, window, window, ends, 10, 10) == 1  # the batch arrives
     # Hits 2-10 are this worker's to spend: the address was not remembered as over its quota.
     assert [bob.get(CLAIMS, **{ADDRESS: here}).status_code for _ in range(10)] == [200] * 9 + [429]
+
+
+@pytest.mark.parametrize(
+    ("rates", "kept"),
+    [
+        # A quota a minute and one a day: their current windows stay; an ended window, a period
+        # no quota has now and a key from before counters were kept per period go.
+        (("5/minute", "5/day", "off"), {"token:a/60", "addr:b/86400"}),
+        (("5/minute", "off", "off"), {"token:a/60"}),
+        (("off", "off", "off"), set()),
+    ],
+)
+@pytest.mark.django_db(transaction=True)  # the prune vacuums, which PostgreSQL runs outside transactions
+def test_the_worker_purges_the_counters_no_quota_will_read_again(settings, rates, kept):
+    from claims.feed import worker
+
+    settings.RATE_LIMIT_TOKEN, settings.RATE_LIMIT_ADDRESS, settings.RATE_LIMIT_LOGIN = rates
+    now, store = time.time(), DatabaseCounterStore()
+    minute, day = int(now // 60), int(now // 86400)
+    store.hit_many([("token:a", minute, 60, 1), ("token:old", minute - 2, 60, 1), ("addr:b", day, 86400, 1)])
+    store.hit_many([("addr:hourly", int(now // 3600), 3600, 1)])
+    RateLimitCounter.objects.create(key="addr:before-periods", bucket=minute, hits=1)
+    worker.prune()
+    assert set(RateLimitCounter.objects.values_list("key", flat=True)) == kept

@@ -26,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from claims.feed.tasks import fan_out
 from claims.platform.db import raw
+from claims.platform.ratelimit import purge_ended_counters
 
 logger = logging.getLogger(__name__)
 
@@ -94,12 +95,13 @@ def sweep() -> int:
 
 
 def prune() -> None:
-    """Delete task rows finished more than KEEP_FINISHED ago, then, on PostgreSQL, vacuum the task
-    table. Every task row is inserted ready and updated twice, and each update leaves an entry in
-    the index of ready tasks that only a vacuum removes: every lookup of a ready task (the
-    workers' own, a write's wake-up) walks them, 3.7 ms a lookup once 40,000 had gathered in a
-    benchmark on a server with autovacuum off. Autovacuum, where it runs, waits for a fifth of
-    the table to be dead first."""
+    """Delete the rate limits' counters of ended windows (`purge_ended_counters`) and task rows
+    finished more than KEEP_FINISHED ago, then, on PostgreSQL, vacuum the task table. Every task
+    row is inserted ready and updated twice, and each update leaves an entry in the index of ready
+    tasks that only a vacuum removes: every lookup of a ready task (the workers' own, a write's
+    wake-up) walks them, 3.7 ms a lookup once 40,000 had gathered in a benchmark on a server with
+    autovacuum off. Autovacuum, where it runs, waits for a fifth of the table to be dead first."""
+    purge_ended_counters()
     finished = [TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED]
     DBTaskResult.objects.filter(status__in=finished, finished_at__lt=timezone.now() - KEEP_FINISHED).delete()
     using = raw.writing(DBTaskResult)

@@ -38,6 +38,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import InterfaceError, OperationalError
+from django.db.models import Q
 from rest_framework.throttling import SimpleRateThrottle
 
 from claims.platform.db import raw
@@ -134,6 +135,21 @@ class RedisCounterStore:
 
 def _flat(rows: Iterable[Sequence[Any]]) -> list[Any]:
     return [value for row in rows for value in row]
+
+
+def purge_ended_counters() -> int:
+    """Delete the database store's counters of windows that have ended, and those of periods no
+    quota has now (a period changed, or a key from before counters were kept per period);
+    returns how many. Without it the table would keep a row for every address and token it ever
+    counted. Run now and then by the webhook worker (`claims.feed.worker.prune`)."""
+    model = apps.get_model("claims", "RateLimitCounter")
+    now = time.time()
+    throttles = (TokenRateThrottle(), AddressRateThrottle(), LoginRateThrottle())
+    current = Q(pk__in=[])  # nothing: with every quota off, no row is current
+    for seconds in {int(t.duration or 0) for t in throttles if t.is_on()}:
+        current |= Q(key__endswith=f"/{seconds}", bucket__gte=int(now // seconds))
+    deleted, _ = model.objects.using(raw.writing(model)).exclude(current).delete()
+    return deleted
 
 
 @cache
