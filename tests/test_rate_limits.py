@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 
 from claims.models import RateLimitCounter
 from claims.platform import ratelimit
-from claims.platform.ratelimit import DatabaseCounterStore, Leases, TokenRateThrottle, count_many
+from claims.platform.ratelimit import (
+    DatabaseCounterStore,
+    Leases,
+    OverQuota,
+    TokenRateThrottle,
+    Verdict,
+    count_many,
+)
 from tests.helpers import CLAIMS, assert_problem, client_with, make_token
 
 # Day-long windows: a window boundary cannot fall inside a test and reset its count.
@@ -477,6 +484,32 @@ def test_a_full_table_of_leases_drops_ended_windows_first_then_the_oldest(settin
         "new",
         *(f"key-{n}" for n in range(10, 15)),
     ]
+
+
+def test_a_full_table_of_refusals_drops_ended_windows_first_then_the_oldest(monkeypatch):
+    known = OverQuota()
+    monkeypatch.setattr(known, "MAX_KEPT", 10)
+
+    def refuse(key, seconds_left):
+        known.note(key, Verdict(allowed=False, limit=5, remaining=0, retry_after=seconds_left))
+
+    for n in range(10):
+        refuse(f"addr:{n}", -1 if n % 2 else 60)  # odd keys: windows that have ended
+    refuse("addr:0", 60)  # refused again: now the most recent
+    refuse("addr:new", 60)
+    assert list(known._until) == ["addr:2", "addr:4", "addr:6", "addr:8", "addr:0", "addr:new"]
+    for n in range(10, 15):
+        refuse(f"addr:{n}", 60)  # full again, of live windows: the oldest go
+    assert list(known._until) == [
+        "addr:4",
+        "addr:6",
+        "addr:8",
+        "addr:0",
+        "addr:new",
+        *map("addr:{}".format, range(10, 15)),
+    ]
+    assert known.refusal("addr:2") is None  # dropped: found over its quota on its next count
+    assert known.refusal("addr:0") == Verdict(allowed=False, limit=5, remaining=0, retry_after=60)
 
 
 def test_a_failing_store_lets_quotas_pass_but_held_hits_are_still_judged(settings, db):

@@ -29,10 +29,10 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -63,6 +63,8 @@ class Verdict:
     retry_after: int
     """Seconds until the window ends (when a refused client may try again)."""
 
+
+_Kept = TypeVar("_Kept")
 
 # Hits of one key claimed at once: (key, window, seconds of the window, how many).
 Hit = tuple[str, int, int, int]
@@ -292,22 +294,25 @@ class Leases:
         # Taken out and put back, so that the dict's order is the order leases were renewed in,
         # and the oldest are the least used.
         if self._held.pop(key, None) is None and len(self._held) >= self.MAX_KEPT:
-            self._make_room()
+            # A key dropped is asked of the store again.
+            _make_room(self._held, lambda lease: lease.ends, self.MAX_KEPT)
         self._held[key] = lease = Lease(window=window, ends=ends)
         return lease
-
-    def _make_room(self) -> None:
-        """Drop the leases of windows that have ended, then the oldest leases while more than
-        nine tenths of the room is taken: a key dropped is asked of the store again."""
-        now = time.time()
-        for key in [key for key, lease in self._held.items() if lease.ends <= now]:
-            del self._held[key]
-        for key in list(itertools.islice(self._held, max(0, len(self._held) - self.MAX_KEPT * 9 // 10))):
-            del self._held[key]
 
     def clear(self) -> None:
         with self.lock:
             self._held.clear()
+
+
+def _make_room(table: dict[str, _Kept], ends: Callable[[_Kept], float], room: int) -> None:
+    """Make room in a full table of what a process keeps per key until a window ends, kept in
+    the order it was last renewed in: drop what has ended, then the oldest while more than nine
+    tenths of the room is taken. The caller holds the table's lock."""
+    now = time.time()
+    for key in [key for key, kept in table.items() if ends(kept) <= now]:
+        del table[key]
+    for key in list(itertools.islice(table, max(0, len(table) - room * 9 // 10))):
+        del table[key]
 
 
 LEASES = Leases()
@@ -380,13 +385,17 @@ class OverQuota:
     MAX_KEPT = 10_000
 
     def __init__(self) -> None:
+        self.lock = threading.Lock()
         self._until: dict[str, tuple[float, int]] = {}
 
     def note(self, key: str, verdict: Verdict) -> None:
         """Remember a refusal of `key` until its window ends."""
-        if len(self._until) >= self.MAX_KEPT:
-            self._until.clear()  # a crude bound; a key over its quota is found again on its next count
-        self._until[key] = (time.time() + verdict.retry_after, verdict.limit)
+        with self.lock:
+            # Taken out and put back, as leases are: the oldest refusals go first when it is full
+            # (a key dropped is found over its quota again on its next count).
+            if self._until.pop(key, None) is None and len(self._until) >= self.MAX_KEPT:
+                _make_room(self._until, lambda known: known[0], self.MAX_KEPT)
+            self._until[key] = (time.time() + verdict.retry_after, verdict.limit)
 
     def refusal(self, key: str) -> Verdict | None:
         """A refusal of `key` while its window lasts, or None."""
@@ -396,12 +405,15 @@ class OverQuota:
         until, limit = known
         now = time.time()
         if until <= now:
-            self._until.pop(key, None)
+            with self.lock:  # not while a full table is being pruned
+                if self._until.get(key) == known:
+                    del self._until[key]
             return None
         return Verdict(allowed=False, limit=limit, remaining=0, retry_after=max(1, math.ceil(until - now)))
 
     def clear(self) -> None:
-        self._until.clear()
+        with self.lock:
+            self._until.clear()
 
 
 OVER_QUOTA = OverQuota()
