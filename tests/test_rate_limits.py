@@ -487,19 +487,20 @@ def test_a_full_table_of_leases_drops_ended_windows_first_then_the_oldest(settin
 
 
 def test_a_full_table_of_refusals_drops_ended_windows_first_then_the_oldest(monkeypatch):
-    known = OverQuota()
+    known, now = OverQuota(), time.time()
     monkeypatch.setattr(known, "MAX_KEPT", 10)
 
-    def refuse(key, seconds_left):
-        known.note(key, Verdict(allowed=False, limit=5, remaining=0, retry_after=seconds_left))
+    def refuse(key, ends):
+        known.note(key, Verdict(allowed=False, limit=5, remaining=0, retry_after=1, ends=ends))
 
     for n in range(10):
-        refuse(f"addr:{n}", -1 if n % 2 else 60)  # odd keys: windows that have ended
-    refuse("addr:0", 60)  # refused again: now the most recent
-    refuse("addr:new", 60)
+        refuse(f"addr:{n}", now - 1 if n % 2 else now + 60)  # odd keys: windows that have ended
+    refuse("addr:0", now + 60)  # refused again: now the most recent, and nothing dropped
+    assert list(known._until) == [*map("addr:{}".format, range(1, 10)), "addr:0"]
+    refuse("addr:new", now + 60)
     assert list(known._until) == ["addr:2", "addr:4", "addr:6", "addr:8", "addr:0", "addr:new"]
     for n in range(10, 15):
-        refuse(f"addr:{n}", 60)  # full again, of live windows: the oldest go
+        refuse(f"addr:{n}", now + 60)  # full again, of live windows: the oldest go
     assert list(known._until) == [
         "addr:4",
         "addr:6",
@@ -509,7 +510,22 @@ def test_a_full_table_of_refusals_drops_ended_windows_first_then_the_oldest(monk
         *map("addr:{}".format, range(10, 15)),
     ]
     assert known.refusal("addr:2") is None  # dropped: found over its quota on its next count
-    assert known.refusal("addr:0") == Verdict(allowed=False, limit=5, remaining=0, retry_after=60)
+    refusal = known.refusal("addr:0")
+    assert refusal is not None
+    assert (refusal.allowed, refusal.limit, refusal.ends) == (False, 5, now + 60)
+    assert refusal.retry_after in (59, 60)
+
+
+def test_a_refusal_is_remembered_until_its_window_ends_not_a_rounded_up_retry_after_later():
+    known, now = OverQuota(), time.time()
+    # Refused 0.1 s before its window ends: told to come back in 1 s, the rounded-up wait.
+    known.note("addr:late", Verdict(allowed=False, limit=5, remaining=0, retry_after=1, ends=now + 0.1))
+    refusal = known.refusal("addr:late")
+    assert refusal is not None
+    assert refusal.retry_after == 1
+    time.sleep(0.15)
+    assert known.refusal("addr:late") is None  # the window has ended: counted by the store again
+    assert "addr:late" not in known._until
 
 
 def test_a_failing_store_lets_quotas_pass_but_held_hits_are_still_judged(settings, db):

@@ -61,7 +61,9 @@ class Verdict:
     limit: int
     remaining: int
     retry_after: int
-    """Seconds until the window ends (when a refused client may try again)."""
+    """Seconds until the window ends (when a refused client may try again), rounded up."""
+    ends: float
+    """When the window ends (epoch seconds)."""
 
 
 _Kept = TypeVar("_Kept")
@@ -352,6 +354,7 @@ def count_many(quotas: Sequence[tuple[str, int, int]], leases: Leases | None = N
             limit=limit,
             remaining=max(0, limit - hit),
             retry_after=max(1, math.ceil(end - now)),
+            ends=end,
         )
         for hit, (_, limit, _), end in zip(hits, quotas, ends, strict=True)
     ]
@@ -395,7 +398,9 @@ class OverQuota:
             # (a key dropped is found over its quota again on its next count).
             if self._until.pop(key, None) is None and len(self._until) >= self.MAX_KEPT:
                 _make_room(self._until, lambda known: known[0], self.MAX_KEPT)
-            self._until[key] = (time.time() + verdict.retry_after, verdict.limit)
+            # Until the window's end, not now + Retry-After (rounded up, and read before the store
+            # answered): a client that waits as long as it was told is not refused from memory.
+            self._until[key] = (verdict.ends, verdict.limit)
 
     def refusal(self, key: str) -> Verdict | None:
         """A refusal of `key` while its window lasts, or None."""
@@ -409,7 +414,9 @@ class OverQuota:
                 if self._until.get(key) == known:
                     del self._until[key]
             return None
-        return Verdict(allowed=False, limit=limit, remaining=0, retry_after=max(1, math.ceil(until - now)))
+        return Verdict(
+            allowed=False, limit=limit, remaining=0, retry_after=max(1, math.ceil(until - now)), ends=until
+        )
 
     def clear(self) -> None:
         with self.lock:
