@@ -1,5 +1,6 @@
 """Rate limits: per token and per address, 429 with Retry-After, counted in a shared store."""
 
+import itertools
 import math
 import re
 import socket
@@ -461,59 +462,44 @@ def test_the_lowest_hit_held_is_spent_first_whoever_claimed_it(settings, answers
     assert rest == sorted(rest)
 
 
-def test_a_full_table_of_leases_drops_ended_windows_first_then_the_oldest(settings, monkeypatch):
-    settings.RATE_LIMIT_BATCH = 10
-    leases, now = Leases(), time.time()
+def _leases_table(monkeypatch):
+    """A table of leases of room 10: (put a key whose window ends then, the keys in order)."""
+    leases, windows = Leases(), itertools.count(1)
     monkeypatch.setattr(leases, "MAX_KEPT", 10)
 
-    def lease(key, ends):
-        leases.take(key, 1, ends, 1000)
-        leases.hold(key, 1, 1, ends, 10, 10)
+    def put(key, ends):
+        window = next(windows)  # a later window each time: the key's lease is renewed
+        leases.take(key, window, ends, 1000)
+        leases.hold(key, window, window, ends, 10, 10)
 
-    for n in range(10):
-        lease(f"key-{n}", now - 1 if n % 2 else now + 60)  # odd keys: windows that have ended
-    lease("new", now + 60)
-    assert list(leases._held) == ["key-0", "key-2", "key-4", "key-6", "key-8", "new"]
-    for n in range(10, 15):
-        lease(f"key-{n}", now + 60)  # full again, of live windows: the oldest go
-    assert list(leases._held) == [
-        "key-2",
-        "key-4",
-        "key-6",
-        "key-8",
-        "new",
-        *(f"key-{n}" for n in range(10, 15)),
-    ]
+    return put, lambda: list(leases._held)
 
 
-def test_a_full_table_of_refusals_drops_ended_windows_first_then_the_oldest(monkeypatch):
-    known, now = OverQuota(), time.time()
+def _refusals_table(monkeypatch):
+    """A table of refusals of room 10: (put a key whose window ends then, the keys in order)."""
+    known = OverQuota()
     monkeypatch.setattr(known, "MAX_KEPT", 10)
 
-    def refuse(key, ends):
+    def put(key, ends):
         known.note(key, Verdict(allowed=False, limit=5, remaining=0, retry_after=1, ends=ends))
 
+    return put, lambda: list(known._until)
+
+
+@pytest.mark.parametrize("table", [_leases_table, _refusals_table], ids=["leases", "refusals"])
+def test_a_full_table_drops_ended_windows_first_then_the_least_recently_renewed(settings, monkeypatch, table):
+    settings.RATE_LIMIT_BATCH = 10
+    put, keys = table(monkeypatch)
+    now = time.time()
     for n in range(10):
-        refuse(f"addr:{n}", now - 1 if n % 2 else now + 60)  # odd keys: windows that have ended
-    refuse("addr:0", now + 60)  # refused again: now the most recent, and nothing dropped
-    assert list(known._until) == [*map("addr:{}".format, range(1, 10)), "addr:0"]
-    refuse("addr:new", now + 60)
-    assert list(known._until) == ["addr:2", "addr:4", "addr:6", "addr:8", "addr:0", "addr:new"]
+        put(f"key-{n}", now - 1 if n % 2 else now + 60)  # odd keys: windows that have ended
+    put("key-0", now + 60)  # renewed: now the most recent, and nothing is dropped
+    assert keys() == [*map("key-{}".format, range(1, 10)), "key-0"]
+    put("new", now + 60)
+    assert keys() == ["key-2", "key-4", "key-6", "key-8", "key-0", "new"]
     for n in range(10, 15):
-        refuse(f"addr:{n}", now + 60)  # full again, of live windows: the oldest go
-    assert list(known._until) == [
-        "addr:4",
-        "addr:6",
-        "addr:8",
-        "addr:0",
-        "addr:new",
-        *map("addr:{}".format, range(10, 15)),
-    ]
-    assert known.refusal("addr:2") is None  # dropped: found over its quota on its next count
-    refusal = known.refusal("addr:0")
-    assert refusal is not None
-    assert (refusal.allowed, refusal.limit, refusal.ends) == (False, 5, now + 60)
-    assert refusal.retry_after in (59, 60)
+        put(f"key-{n}", now + 60)  # full again, of live windows: the oldest go
+    assert keys() == ["key-4", "key-6", "key-8", "key-0", "new", *map("key-{}".format, range(10, 15))]
 
 
 def test_a_refusal_is_remembered_until_its_window_ends_not_a_rounded_up_retry_after_later():
@@ -522,7 +508,7 @@ def test_a_refusal_is_remembered_until_its_window_ends_not_a_rounded_up_retry_af
     known.note("addr:late", Verdict(allowed=False, limit=5, remaining=0, retry_after=1, ends=now + 0.1))
     refusal = known.refusal("addr:late")
     assert refusal is not None
-    assert refusal.retry_after == 1
+    assert (refusal.allowed, refusal.limit, refusal.retry_after, refusal.ends) == (False, 5, 1, now + 0.1)
     time.sleep(0.15)
     assert known.refusal("addr:late") is None  # the window has ended: counted by the store again
     assert "addr:late" not in known._until
