@@ -66,8 +66,6 @@ class Verdict:
     """When the window ends (epoch seconds)."""
 
 
-_Kept = TypeVar("_Kept")
-
 # Hits of one key claimed at once: (key, window, seconds of the window, how many).
 Hit = tuple[str, int, int, int]
 # What the store counted them in: (window, that window's count including them).
@@ -304,6 +302,9 @@ class Leases:
     def clear(self) -> None:
         with self.lock:
             self._held.clear()
+
+
+_Kept = TypeVar("_Kept")
 
 
 def _make_room(table: dict[str, _Kept], ends: Callable[[_Kept], float], room: int) -> None:
