@@ -145,9 +145,12 @@ def _ordered_search(drafts_visible: bool, filters: ClaimFilters) -> PageReader |
         if key is not None:
             values |= {"bound": key[0], "start": ordered_search.origin(key[0])}
         build = partial(_ordered_page, drafts_visible, backwards, limit)
-        # Planned for its values like any search: a plan made once chose, on a small table, the
-        # text index and a sort, which on a large one reads every match.
-        return compiled.rows(shape, using, build, values)
+        # Planned once, unlike other searches: this path is chosen here, for its term, and its
+        # best plan is the same ordered scans whatever the term. Planning it on every request
+        # cost as much as running it for a rare term (docs/PERFORMANCE.md). A plan made while
+        # the table was small (a sort of every match) is made again once ANALYZE sees it grow.
+        with planned_for_values(False):
+            return compiled.rows(shape, using, build, values)
 
     return read
 

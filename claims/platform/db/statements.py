@@ -11,16 +11,22 @@ It is wrong for a filtered list. A plan made once for `quote_tsv @@ $1` or `clai
 blind to the value, walks a million rows for a rare term or sorts half the table for a common one.
 So the statements sent inside `planned_for_values()` go unprepared, and PostgreSQL plans each one
 for its own values; the parameters are still bound on the server.
+
+A plan made once is blind to its parameters, so it cannot use a partial index whose predicate
+(`WHERE status = 'published'`) a parameter would satisfy: a condition that such an index
+repeats is written into the statement as an `Inlined` constant.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.db.backends.postgresql.base import ServerBindingCursor
+from django.db.models import Value
 
 _for_values: ContextVar[bool] = ContextVar("planned_for_values", default=False)
 
@@ -46,3 +52,19 @@ class PlanningCursor(ServerBindingCursor):
             prepare = False
         # django-stubs declares ServerBindingCursor without its psycopg base, psycopg.Cursor.
         return super().execute(query, params, prepare=prepare, binary=binary)  # type: ignore[misc]
+
+
+class Inlined(Value):
+    """A constant of the code's own (a status, never user input) written into the statement's
+    text as a literal instead of sent as a parameter: a plan made once can then use the partial
+    indexes whose predicate names it."""
+
+    _PLAIN = re.compile(r"[A-Za-z0-9_]+")  # nothing to quote or escape, on any backend
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not self._PLAIN.fullmatch(value):
+            raise ValueError(f"only plain words can be inlined into SQL, not {value!r}")
+        super().__init__(str(value))
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        return f"'{self.value}'", []
