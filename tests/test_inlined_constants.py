@@ -24,6 +24,20 @@ def test_only_a_plain_word_can_be_inlined(value):
         Inlined(value)
 
 
+class Disguised(str):
+    def __str__(self) -> str:
+        return "x' OR '1'='1"
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [(ClaimStatus.PUBLISHED, "'published'"), ("in_review", "'in_review'"), (Disguised("ok"), "'ok'")],
+)
+def test_the_text_checked_is_the_text_written(value, written):
+    sql, params = Inlined(value).as_sql(None, connection)
+    assert (sql, params) == (written, [])
+
+
 def test_an_inlined_status_filters_as_a_parameter_does_with_the_word_in_the_sql(make_claim):
     published = make_claim("unemployment fell to 4.2% in March", status="published")
     make_claim("unemployment fell again in April", status="in_review")

@@ -145,10 +145,11 @@ def _ordered_search(drafts_visible: bool, filters: ClaimFilters) -> PageReader |
         if key is not None:
             values |= {"bound": key[0], "start": ordered_search.origin(key[0])}
         build = partial(_ordered_page, drafts_visible, backwards, limit)
-        # Planned once, unlike other searches: this path is chosen here, for its term, and its
-        # best plan is the same ordered scans whatever the term. Planning it on every request
-        # cost as much as running it for a rare term (docs/PERFORMANCE.md). A plan made while
-        # the table was small (a sort of every match) is made again once ANALYZE sees it grow.
+        # Prepared, unlike other searches: this path is chosen here, for its term, and its best
+        # plan is the same ordered scans whatever the term, so PostgreSQL may keep one plan for
+        # it. Planning it on every request cost as much as running it for a rare term
+        # (docs/PERFORMANCE.md). A plan kept is made again when ANALYZE finds the table grown,
+        # and at the latest with the connection (CONN_MAX_AGE).
         with planned_for_values(False):
             return compiled.rows(shape, using, build, values)
 

@@ -20,6 +20,6 @@ def verdict_visible(status: str, *, drafts_visible: bool) -> bool:
 
 def visible_verdicts(*, drafts_visible: bool) -> Q:
     """The claims whose verdicts a viewer may see, as a filter (empty, so everything, for editors).
-    The status is written into the SQL, as the partial indexes of published claims name it
-    (migrations 0007, 0011, 0014, 0015), so that a statement planned once can use them."""
+    The status is written into the SQL, as the partial indexes of published summaries name it
+    (migrations 0007 and 0015), so that a statement planned once can use them."""
     return Q() if drafts_visible else Q(status=Inlined(ClaimStatus.PUBLISHED))

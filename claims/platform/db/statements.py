@@ -62,9 +62,12 @@ class Inlined(Value):
     _PLAIN = re.compile(r"[A-Za-z0-9_]+")  # nothing to quote or escape, on any backend
 
     def __init__(self, value: str) -> None:
-        if not isinstance(value, str) or not self._PLAIN.fullmatch(value):
+        # The text itself, as checked and as written: a str subclass (an enum member) could
+        # render otherwise through its own __str__.
+        text = str.__str__(value) if isinstance(value, str) else None
+        if text is None or not self._PLAIN.fullmatch(text):
             raise ValueError(f"only plain words can be inlined into SQL, not {value!r}")
-        super().__init__(str(value))
+        super().__init__(text)
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
         return f"'{self.value}'", []
