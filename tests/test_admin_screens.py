@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -30,7 +31,7 @@ from tests.helpers import make_token
 webdriver = pytest.importorskip(
     "selenium.webdriver", reason="selenium is not installed (it is in requirements-dev.txt)"
 )
-from selenium.common.exceptions import TimeoutException  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -114,13 +115,31 @@ def log_in(driver: Any, base: str) -> None:
     driver.find_element(By.NAME, "username").send_keys("alice")
     driver.find_element(By.NAME, "password").send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, "#login-form [type=submit]").click()
-    WebDriverWait(driver, 10).until(lambda d: d.current_url.rstrip("/").endswith("/admin"))
+    # The click does not wait for the page it opens: wait for the index itself, loaded, so that
+    # the next page asked for does not race the end of this navigation.
+    wait_for_page(driver, "/admin/")
 
 
 def open_page(driver: Any, url: str) -> None:
     driver.get(url)
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
-    assert "/admin/login/" not in driver.current_url, driver.current_url
+    wait_for_page(driver, urlsplit(url).path)
+
+
+def wait_for_page(driver: Any, path: str) -> None:
+    """Wait until the browser shows the page at `path`, loaded; fail saying what it shows instead
+    (the login form, or the admin's index after a redirect)."""
+
+    def shown(d: Any) -> bool:
+        return (
+            urlsplit(d.current_url).path == path
+            and d.execute_script("return document.readyState") == "complete"
+        )
+
+    try:
+        WebDriverWait(driver, 10).until(shown)
+    except TimeoutException:
+        notes = [m.text for m in driver.find_elements(By.CSS_SELECTOR, "ul.messagelist li, .errornote")]
+        pytest.fail(f"asked for {path}; the browser shows {driver.current_url} ({driver.title!r}): {notes}")
 
 
 def screenshot(driver: Any, name: str) -> Path:
@@ -347,6 +366,18 @@ def test_editing_a_picked_quote_clears_its_offsets(driver, desk):
     assert fields(driver) == ("to applause.", "", "")
 
 
+SHOWN_TEXT = "const text = document.querySelector('.claim-source-text'); return text && text.textContent;"
+
+
+def click_option(driver: Any, words: str) -> bool:
+    """Click select2's highlighted option if it is the one named `words` (else wait on)."""
+    options = driver.find_elements(By.CSS_SELECTOR, ".select2-results__option--highlighted")
+    if not options or words not in options[0].text:
+        return False
+    options[0].click()
+    return True
+
+
 def test_choosing_another_article_shows_its_text(driver, desk):
     log_in(driver, desk["url"])
     open_page(driver, f"{desk['url']}/admin/claims/claim/add/")
@@ -358,13 +389,12 @@ def test_choosing_another_article_shows_its_text(driver, desk):
         lambda d: d.find_element(By.CSS_SELECTOR, ".select2-search__field")
     )
     search.send_keys("Budget week")
-    option = WebDriverWait(driver, 5).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, ".select2-results__option--highlighted")
+    # The results are redrawn as each keystroke's answer arrives: click the option once it is the
+    # article's, and find it again if it was redrawn under the click.
+    WebDriverWait(driver, 5, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: click_option(d, "Budget week")
     )
-    option.click()
-    WebDriverWait(driver, 5).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".claim-source-text"))
-    text = driver.find_element(By.CSS_SELECTOR, ".claim-source-text")
-    assert driver.execute_script("return arguments[0].textContent", text) == PICK_BODY
+    WebDriverWait(driver, 5).until(lambda d: d.execute_script(SHOWN_TEXT) == PICK_BODY)
     select_range(driver, "Budget week")
     assert wait_for_quote(driver, "Budget week")[1:] == ("0", "11")
 
