@@ -1,50 +1,69 @@
-"""Where one claim-list request spends its time: database, building the JSON, rendering it, and
-everything else (Django, DRF, middleware, the token check's Python side).
+"""Where one request's time goes, in the service and in the baseline, side by side: the database,
+and everything else (Django, DRF, middleware, the token check's Python side, building the JSON).
 
-    .venv/bin/python bench/profile_list.py [--requests 300] [--path "/api/v1/claims/"]
+    .venv/bin/python bench/profile_list.py [--path "/api/v1/claims/?q=rose"] [--role client]
+        [--requests 300] [--rounds 5]
 
-Runs in-process through Django's test client against the benchmark database (BENCH_DATABASE_URL,
-tokens from bench/.tokens), rate limits off as in bench/run. The database share is the time
-inside cursor.execute (the query and its fetch, psycopg included); building is
-claims.api.representations plus claims.selectors.verdict_details' Python; rendering is the orjson
-renderer. Each is the median over the requests, after a warm-up.
+Both WSGI applications run in this one process against the benchmark database
+(BENCH_DATABASE_URL, tokens from bench/.tokens), called as gunicorn calls them, with no HTTP in
+between; rate limits off, as in bench/run. Rounds alternate between the two, so a change in the
+machine's speed falls on both. The database is the time inside psycopg's cursor calls (execute
+and fetch: the round trips and psycopg's own Python), the same calls in both; building is
+claims.api.representations and rendering the orjson renderer (the service's only). Each figure is
+the median over a round's requests, after a warm-up; the table shows the median of the rounds
+with their min-max. A figure here is what the framework costs a request on one idle connection;
+bench/run measures the same over HTTP, under load and at p95.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 os.environ.setdefault(
     "DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claims_bench")
 )
 os.environ.setdefault("SECRET_KEY", "bench-profile")
-os.environ["ALLOWED_HOSTS"] = "testserver"
+os.environ["ALLOWED_HOSTS"] = "localhost"
 os.environ["RATE_LIMIT_TOKEN"] = os.environ["RATE_LIMIT_ADDRESS"] = "off"
 
 import django  # noqa: E402 - the path and settings above come first
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
+import baseline  # noqa: E402
+import psycopg  # noqa: E402
 
 from claims.api import representations  # noqa: E402
 from claims.api.views import claims as claim_views  # noqa: E402
 from claims.platform import renderers  # noqa: E402
+from project.wsgi import application as service  # noqa: E402
 
 spent: dict[str, float] = {}
+PARTS = ("database", "building", "rendering")
+ROWS = (
+    ("database", "database"),
+    ("outside", "outside the database"),
+    ("building", "  of it, building JSON"),
+    ("rendering", "  of it, rendering"),
+    ("total", "total"),
+)
 
 
-def timed(name, function):
-    def wrapper(*args, **kwargs):
+def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         started = time.perf_counter()
         try:
             return function(*args, **kwargs)
@@ -54,45 +73,93 @@ def timed(name, function):
     return wrapper
 
 
-def in_database(execute, sql, params, many, context):
+def instrument() -> None:
+    for method in ("execute", "fetchone", "fetchmany", "fetchall", "__next__"):
+        setattr(psycopg.Cursor, method, timed("database", getattr(psycopg.Cursor, method)))
+    claim_views.claims_json = timed("building", representations.claims_json)
+    renderers.OrjsonRenderer.render = timed("rendering", renderers.OrjsonRenderer.render)
+
+
+def environ(path: str, token: str) -> dict[str, Any]:
+    url = urlsplit(path)
+    return {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": url.path,
+        "QUERY_STRING": url.query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "8000",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": "localhost",
+        "HTTP_AUTHORIZATION": f"Bearer {token}",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": sys.stderr,
+        "wsgi.url_scheme": "http",
+    }
+
+
+def one(app: Callable[..., Any], path: str, token: str) -> tuple[bytes, dict[str, float]]:
+    statuses: list[str] = []
+    spent.clear()
     started = time.perf_counter()
-    try:
-        return execute(sql, params, many, context)
-    finally:
-        spent["database"] = spent.get("database", 0.0) + time.perf_counter() - started
+    answer = app(environ(path, token), lambda status, headers, exc_info=None: statuses.append(status))
+    body = b"".join(answer)
+    if hasattr(answer, "close"):
+        answer.close()
+    total = time.perf_counter() - started
+    if not statuses[0].startswith("200"):
+        raise SystemExit(f"{path}: {statuses[0]}\n{body[:300]!r}")
+    return body, {**spent, "total": total}
+
+
+def round_of(app: Callable[..., Any], path: str, token: str, requests: int) -> dict[str, float]:
+    for _ in range(50):  # warm-up: connections, prepared statements, kept estimates
+        one(app, path, token)
+    samples = [one(app, path, token)[1] for _ in range(requests)]
+    median = {key: statistics.median(s.get(key, 0.0) for s in samples) * 1000 for key in (*PARTS, "total")}
+    median["outside"] = median["total"] - median["database"]
+    return median
+
+
+def shown(values: list[float]) -> str:
+    return f"{statistics.median(values):5.2f} ({min(values):.2f}-{max(values):.2f})"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--path", default="/api/v1/claims/")
+    parser.add_argument("--role", choices=("editor", "client"), default="editor")
+    parser.add_argument("--requests", type=int, default=300, help="per server and round")
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     tokens = dict(
         line.split("=", 1) for line in (ROOT / "bench" / ".tokens").read_text().splitlines() if "=" in line
     )
-    token = tokens["BENCH_EDITOR_TOKEN"].strip()
-    # Building the JSON: the dicts of claims.api.representations, called from the views.
-    claim_views.claims_json = timed("building", representations.claims_json)
-    renderers.OrjsonRenderer.render = timed("rendering", renderers.OrjsonRenderer.render)
-    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
-    samples = []
-    with connection.execute_wrapper(in_database):
-        for index in range(args.requests + 50):
-            spent.clear()
-            started = time.perf_counter()
-            response = client.get(args.path)
-            total = time.perf_counter() - started
-            assert response.status_code == 200, response.content[:300]
-            if index >= 50:  # warm-up
-                samples.append({**spent, "total": total})
-    median = {
-        key: statistics.median(s.get(key, 0.0) for s in samples) * 1000
-        for key in ("total", "database", "building", "rendering")
-    }
-    median["framework"] = median["total"] - median["database"] - median["building"] - median["rendering"]
-    print(f"{args.path}: median of {args.requests} requests, in process")
-    for key in ("database", "building", "rendering", "framework", "total"):
-        print(f"  {key:10} {median[key]:6.2f} ms  {100 * median[key] / median['total']:5.1f}%")
+    token = tokens[f"BENCH_{args.role.upper()}_TOKEN"].strip()
+    instrument()
+    apps = {"service": service, "baseline": baseline.application}
+    if one(service, args.path, token)[0] != one(baseline.application, args.path, token)[0]:
+        raise SystemExit(f"{args.path}: the two servers' answers differ; bench/run --parity-only says how")
+    rounds: dict[str, list[dict[str, float]]] = {name: [] for name in apps}
+    for index in range(args.rounds):
+        order = list(apps) if index % 2 == 0 else list(reversed(apps))
+        for name in order:
+            rounds[name].append(round_of(apps[name], args.path, token, args.requests))
+    ratios = [s["total"] / b["total"] for s, b in zip(rounds["service"], rounds["baseline"], strict=True)]
+    print(
+        f"{args.path}, {args.role} token: medians of {args.requests} requests a round, "
+        f"{args.rounds} alternating rounds (min-max), in ms, in process"
+    )
+    print(f"  {'':22} {'service':>17} {'baseline':>17} {'difference':>11}")
+    for key, label in ROWS:
+        service_ms = [r[key] for r in rounds["service"]]
+        if key in ("building", "rendering"):  # the baseline's are not measured apart
+            print(f"  {label:22} {shown(service_ms):>17}")
+            continue
+        baseline_ms = [r[key] for r in rounds["baseline"]]
+        difference = statistics.median(service_ms) - statistics.median(baseline_ms)
+        print(f"  {label:22} {shown(service_ms):>17} {shown(baseline_ms):>17} {difference:+11.2f}")
+    print(f"  service / baseline: {statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}x)")
 
 
 if __name__ == "__main__":
