@@ -15,9 +15,9 @@ costs, not a different query plan. What it leaves out: everything the benchmark 
 (the benchmark turns it off in the service), and Django's per-request connection health check.
 
 One psycopg connection per gunicorn thread, kept open, connected as the service connects
-(parameters bound on the server, statements prepared at their fifth run, a filtered list's never
-but for the ordered search: project/settings.py, claims/platform/db/statements.py), so PostgreSQL
-plans the very same statements; orjson renders.
+(parameters bound on the server, statements prepared at their sixth run, a filtered list's never
+except the search read from the ordered indexes: project/settings.py, claims/selectors/claims.py),
+so PostgreSQL plans the very same statements; orjson renders.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ import psycopg
 DATABASE_URL = os.environ["DATABASE_URL"]
 STATEMENT_TIMEOUT_MS = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT_MS", "10000"))
 # As the service connects (project/settings.py): parameters bound on the server, statements
-# prepared at their fifth run, except a filtered list's, which are planned for their values
-# (claims/platform/db/statements.py) but for the ordered search; DATABASE_PREPARED_STATEMENTS=off
-# for neither.
+# prepared at their sixth run, except a filtered list's, which are planned for their values
+# (claims/platform/db/statements.py); the one filtered list prepared is the ordered search
+# (claims/selectors/claims.py). DATABASE_PREPARED_STATEMENTS=off for neither.
 PREPARED = os.environ.get("DATABASE_PREPARED_STATEMENTS", "on").lower() not in {"0", "false", "no", "off"}
 MAX_BODY = 1024 * 1024
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
@@ -372,7 +372,8 @@ def claim_list(conn: psycopg.Connection, environ: dict, role: str) -> dict:
     else:
         statement = f"SELECT {CLAIM_COLUMNS} FROM claims_claim{where_sql} {order} LIMIT {page_size + 1}"
     # As the service: a filtered list is planned for its values, but the ordered search, whose
-    # plan is the same scans whatever the term, is prepared (claims/selectors/claims.py).
+    # best plan is the same two ordered scans whatever the term, is prepared
+    # (claims/selectors/claims.py).
     unprepared = bool(filters) and not ordered_page
     rows = conn.execute(statement, args, prepare=False if unprepared else None).fetchall()
     more = len(rows) > page_size

@@ -8,8 +8,9 @@ Both WSGI applications run in this one process against the benchmark database
 (BENCH_DATABASE_URL, tokens from bench/.tokens), called as gunicorn calls them, with no HTTP in
 between; rate limits off, as in bench/run. Rounds alternate between the two, so a change in the
 machine's speed falls on both. The database is the time inside psycopg's cursor calls (execute
-and fetch: the round trips and psycopg's own Python), the same calls in both; building is
-claims.api.representations and rendering the orjson renderer (the service's only). Each figure is
+and fetch: the round trips and psycopg's own Python, with the loaders each side registers), the
+same statements in both; building is `claims_json` as the claim views call it, and rendering the
+orjson renderer (the service's only; the baseline's are in its rest). Each figure is
 the median over a round's requests, after a warm-up; the table shows the median of the rounds
 with their min-max. A figure here is what the framework costs a request on one idle connection;
 bench/run measures the same over HTTP, under load and at p95.
@@ -30,10 +31,10 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-os.environ.setdefault(
-    "DATABASE_URL", os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claims_bench")
+# Both applications read DATABASE_URL; the benchmark's database, whatever the shell exports.
+os.environ["DATABASE_URL"] = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claims_bench"
 )
 os.environ.setdefault("SECRET_KEY", "bench-profile")
 os.environ["ALLOWED_HOSTS"] = "localhost"
@@ -43,9 +44,9 @@ import django  # noqa: E402 - the path and settings above come first
 
 django.setup()
 
-import baseline  # noqa: E402
 import psycopg  # noqa: E402
 
+from bench import baseline  # noqa: E402
 from claims.api import representations  # noqa: E402
 from claims.api.views import claims as claim_views  # noqa: E402
 from claims.platform import renderers  # noqa: E402
@@ -100,9 +101,10 @@ def environ(path: str, token: str) -> dict[str, Any]:
 
 def one(app: Callable[..., Any], path: str, token: str) -> tuple[bytes, dict[str, float]]:
     statuses: list[str] = []
+    request = environ(path, token)
     spent.clear()
     started = time.perf_counter()
-    answer = app(environ(path, token), lambda status, headers, exc_info=None: statuses.append(status))
+    answer = app(request, lambda status, headers, exc_info=None: statuses.append(status))
     body = b"".join(answer)
     if hasattr(answer, "close"):
         answer.close()

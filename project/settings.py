@@ -123,10 +123,11 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # query or lock wait cannot hold a worker for ever. manage.py turns it off (0) for commands
     # such as migrate, which may legitimately run long.
     #
-    # Parameters are bound on the server, and a statement is prepared at its fifth run on a
-    # connection, so the token check and a page's evidence and corrections skip parsing, and
-    # once PostgreSQL finds a generic plan no dearer, planning too. A filtered list's statements
-    # are never prepared, so each is planned for its own values (claims/statements.py says why).
+    # Parameters are bound on the server, and a statement is prepared at its sixth run on a
+    # connection (psycopg's prepare_threshold: five runs unprepared first), so the token check and
+    # a page's evidence and corrections skip parsing, and once PostgreSQL finds a generic plan no
+    # dearer, planning too. A filtered list's statements are never prepared, so each is planned
+    # for its own values (claims/platform/db/statements.py says why).
     # DATABASE_PREPARED_STATEMENTS=off for a pooler that cannot carry prepared statements
     # (PgBouncer in transaction mode before 1.21).
     from claims.platform.db.statements import PlanningCursor

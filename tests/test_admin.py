@@ -234,7 +234,7 @@ def test_the_claim_list_searches_quotes(desk, make_claim):
 
 
 def test_a_search_of_the_claim_list_is_planned_for_its_own_term(desk, make_claim):
-    # claims/statements.py: never prepared, so never a generic plan blind to the term.
+    # claims/platform/db/statements.py: never prepared, so never a generic plan blind to the term.
     if connection.vendor != "postgresql":
         pytest.skip("prepared statements are PostgreSQL's")
     make_claim(REPORT)

@@ -44,7 +44,7 @@ def test_the_token_check_is_prepared_after_five_requests(alice):
 
 
 def test_the_token_check_is_planned_once_for_every_token(alice):
-    # Prepared at its fifth run; PostgreSQL tries five custom plans, then keeps the generic one.
+    # Prepared at its sixth run; PostgreSQL tries five custom plans, then keeps the generic one.
     for _ in range(14):
         assert alice.get(CLAIMS).status_code == 200
     [(_statement, generic, _custom)] = [s for s in prepared_statements() if "claims_apitoken" in s[0]]

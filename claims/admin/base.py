@@ -105,8 +105,9 @@ class DeskAdmin(admin.ModelAdmin):
         return self._on_desk(request) and super().has_delete_permission(request, obj)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
-        # A search's or a filter's best plan depends on its value (claims/statements.py). The
-        # page's rows are read as its template renders, so it renders here, inside the block.
+        # A search's or a filter's best plan depends on its value
+        # (claims/platform/db/statements.py). The page's rows are read as its template renders,
+        # so it renders here, inside the block.
         with planned_for_values(bool(request.GET)):
             response = super().changelist_view(request, extra_context)
             if isinstance(response, TemplateResponse):

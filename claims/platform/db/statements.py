@@ -1,6 +1,6 @@
 """Which statements PostgreSQL may plan once, and which it must plan for their values.
 
-On PostgreSQL a statement that repeats on a connection is prepared at its fifth run
+On PostgreSQL a statement that repeats on a connection is prepared at its sixth run
 (project/settings.py), and after five more PostgreSQL keeps one generic plan for it if that plan
 looks no dearer than those it made for each run's values (`plan_cache_mode = auto`). That is right
 for what every request sends, whose best plan is the same whatever the values: the token check, a
