@@ -19,38 +19,26 @@ bench/run measures the same over HTTP, under load and at p95.
 from __future__ import annotations
 
 import argparse
-import io
-import os
 import statistics
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
-# Both applications read DATABASE_URL; the benchmark's database, whatever the shell exports.
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/claims_bench"
-)
-os.environ.setdefault("SECRET_KEY", "bench-profile")
-os.environ["ALLOWED_HOSTS"] = "localhost"
-os.environ["RATE_LIMIT_TOKEN"] = os.environ["RATE_LIMIT_ADDRESS"] = "off"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import django  # noqa: E402 - the path and settings above come first
+import psycopg
 
-django.setup()
+# First: it points the environment at the benchmark database and sets Django up.
+from bench import inprocess
 
-import psycopg  # noqa: E402
-
-from bench import baseline  # noqa: E402
-from claims.api import representations  # noqa: E402
-from claims.api.views import claims as claim_views  # noqa: E402
-from claims.platform import renderers  # noqa: E402
-from project.wsgi import application as service  # noqa: E402
+# isort: split
+from bench import baseline
+from claims.api import representations
+from claims.api.views import claims as claim_views
+from claims.platform import renderers
+from project.wsgi import application as service
 
 spent: dict[str, float] = {}
 PARTS = ("database", "building", "rendering")
@@ -81,36 +69,9 @@ def instrument() -> None:
     renderers.OrjsonRenderer.render = timed("rendering", renderers.OrjsonRenderer.render)
 
 
-def environ(path: str, token: str) -> dict[str, Any]:
-    url = urlsplit(path)
-    return {
-        "REQUEST_METHOD": "GET",
-        "PATH_INFO": url.path,
-        "QUERY_STRING": url.query,
-        "SERVER_NAME": "localhost",
-        "SERVER_PORT": "8000",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "HTTP_HOST": "localhost",
-        "HTTP_AUTHORIZATION": f"Bearer {token}",
-        "REMOTE_ADDR": "127.0.0.1",
-        "wsgi.input": io.BytesIO(b""),
-        "wsgi.errors": sys.stderr,
-        "wsgi.url_scheme": "http",
-    }
-
-
 def one(app: Callable[..., Any], path: str, token: str) -> tuple[bytes, dict[str, float]]:
-    statuses: list[str] = []
-    request = environ(path, token)
     spent.clear()
-    started = time.perf_counter()
-    answer = app(request, lambda status, headers, exc_info=None: statuses.append(status))
-    body = b"".join(answer)
-    if hasattr(answer, "close"):
-        answer.close()
-    total = time.perf_counter() - started
-    if not statuses[0].startswith("200"):
-        raise SystemExit(f"{path}: {statuses[0]}\n{body[:300]!r}")
+    body, total = inprocess.call(app, path, token)
     return body, {**spent, "total": total}
 
 
@@ -123,10 +84,6 @@ def round_of(app: Callable[..., Any], path: str, token: str, requests: int) -> d
     return median
 
 
-def shown(values: list[float]) -> str:
-    return f"{statistics.median(values):5.2f} ({min(values):.2f}-{max(values):.2f})"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--path", default="/api/v1/claims/")
@@ -134,10 +91,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300, help="per server and round")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
-    tokens = dict(
-        line.split("=", 1) for line in (ROOT / "bench" / ".tokens").read_text().splitlines() if "=" in line
-    )
-    token = tokens[f"BENCH_{args.role.upper()}_TOKEN"].strip()
+    token = inprocess.token_of(args.role)
     instrument()
     apps = {"service": service, "baseline": baseline.application}
     if one(service, args.path, token)[0] != one(baseline.application, args.path, token)[0]:
@@ -156,11 +110,12 @@ def main() -> None:
     for key, label in ROWS:
         service_ms = [r[key] for r in rounds["service"]]
         if key in ("building", "rendering"):  # the baseline's are not measured apart
-            print(f"  {label:22} {shown(service_ms):>17}")
+            print(f"  {label:22} {inprocess.shown(service_ms):>17}")
             continue
         baseline_ms = [r[key] for r in rounds["baseline"]]
         difference = statistics.median(service_ms) - statistics.median(baseline_ms)
-        print(f"  {label:22} {shown(service_ms):>17} {shown(baseline_ms):>17} {difference:+11.2f}")
+        both = f"{inprocess.shown(service_ms):>17} {inprocess.shown(baseline_ms):>17}"
+        print(f"  {label:22} {both} {difference:+11.2f}")
     print(f"  service / baseline: {statistics.median(ratios):.2f}x ({min(ratios):.2f}-{max(ratios):.2f}x)")
 
 
