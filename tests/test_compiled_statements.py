@@ -11,6 +11,7 @@ from django.db.models import Q, Value
 
 from claims.models import Claim
 from claims.platform.db import compiled, raw
+from claims.services.claims import claim_update
 
 COLUMNS = ("id", "quote", "created_at", "article__headline")
 QUOTES = (
@@ -148,3 +149,57 @@ def test_claims_search_runs_its_kept_statements_on_postgresql(anonymous, make_cl
     searches = [statement for (key, _), statement in compiled._kept.items() if key[0] == "claims:search"]
     assert searches
     assert all(statement is not None for statement in searches)
+
+
+def test_the_claim_list_reads_every_page_by_id_from_kept_statements(alice, make_claim):
+    """The unfiltered list by id, forwards and back: each page from a statement compiled once
+    for its shape, with the rows the ORM would give (the API's pagination tests hold the rest)."""
+    ids = [make_claim(quote).pk for quote in QUOTES[:3]]
+    first = alice.get("/api/v1/claims/", {"page_size": 1}).json()
+    second = alice.get(first["next"]).json()
+    third = alice.get(second["next"]).json()
+    back = alice.get(third["previous"]).json()
+    pages = [[claim["id"] for claim in page["results"]] for page in (first, second, third, back)]
+    assert pages == [ids[:1], ids[1:2], ids[2:], ids[1:2]]
+    assert (third["next"], back["results"]) == (None, second["results"])
+    # A page asks for one row more than its size, to know whether another follows.
+    assert kept_pages_by_id() == {
+        (True, (), True, False, 2): True,
+        (True, (), False, False, 2): True,
+        (True, (), False, True, 2): True,
+    }
+
+
+def test_filters_passed_as_values_share_a_kept_statement_and_the_others_are_built(
+    alice, bob, alice_user, make_claim
+):
+    published = make_claim(QUOTES[0], status="published", rating="false").pk
+    pending = make_claim(QUOTES[1]).pk
+    reviewed = make_claim(QUOTES[2], status="in_review").pk
+    claim_update(
+        actor=alice_user, claim_id=reviewed, expected_versions=None, rating="false", summary="Wrong."
+    )
+    for status, ids in (("pending", [pending]), ("in_review", [reviewed]), ("published", [published])):
+        answer = alice.get("/api/v1/claims/", {"status": status}).json()
+        assert [claim["id"] for claim in answer["results"]] == ids
+    # A client's rating matches published verdicts only: a shape of its own, with its own answer.
+    for client, ids in ((alice, [published, reviewed]), (bob, [published])):
+        answer = client.get("/api/v1/claims/", {"rating": "false", "page_size": 5}).json()
+        assert [claim["id"] for claim in answer["results"]] == ids
+    claimant = alice.get("/api/v1/claims/", {"claimant": "minister", "page_size": 5}).json()
+    assert len(claimant["results"]) == 3
+    assert kept_pages_by_id() == {
+        (True, ("status",), True, False, 51): True,
+        (True, ("rating",), True, False, 6): True,
+        (False, ("rating",), True, False, 6): True,
+    }
+
+
+def kept_pages_by_id() -> dict[tuple[Any, ...], bool]:
+    """The kept shapes of claim pages by id: (drafts visible, filters, first page, backwards,
+    limit), and whether each was compiled."""
+    return {
+        key[1:]: statement is not None
+        for (key, _), statement in compiled._kept.items()
+        if key[0] == "claims by id"
+    }
