@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -57,7 +57,7 @@ class VerdictDetails:
 
 @dataclass(frozen=True)
 class ClaimFilters:
-    """What `GET /claims/` filters by; None is "not given"."""
+    """What `GET /claims/` filters by; None is "not given", and so is empty text."""
 
     article: int | None = None
     status: str | None = None
@@ -67,27 +67,32 @@ class ClaimFilters:
     updated_after: datetime | None = None
     anchor: str | None = None
 
+    def given(self) -> dict[str, Any]:
+        """The filters given, by name."""
+        return {f.name: value for f in fields(self) if (value := getattr(self, f.name)) not in (None, "")}
+
 
 def claim_rows(*, drafts_visible: bool, filters: ClaimFilters) -> QuerySet[Claim, dict[str, Any]]:
     """Rows (CLAIM_COLUMNS) of the claims matching the filters. For a client, `rating` and `q`
     match published verdicts only, so a draft verdict cannot be inferred from what a filter
     returns."""
     visible = visible_verdicts(drafts_visible=drafts_visible)
+    given = filters.given()
     claims = _CLAIM_ROWS.all()
-    if filters.article is not None:
+    if "article" in given:
         claims = claims.filter(article_id=filters.article)
-    if filters.status:
+    if "status" in given:
         claims = claims.filter(status=filters.status)
-    if filters.rating:
+    if "rating" in given:
         claims = claims.filter(Q(rating=filters.rating) & visible)
-    if filters.claimant:
+    if "claimant" in given:
         claims = claims.filter(claimant__icontains=filters.claimant)
-    if filters.anchor:
+    if "anchor" in given:
         claims = claims.filter(anchor=filters.anchor)
-    if filters.updated_after is not None:
+    if "updated_after" in given:
         claims = claims.filter(updated_at__gt=filters.updated_after)
-    if filters.q:
-        claims = text_search(claims, filters.q, columns=_searched(drafts_visible), stored=True)
+    if "q" in given:
+        claims = text_search(claims, str(filters.q), columns=_searched(drafts_visible), stored=True)
     return claims
 
 
@@ -104,7 +109,7 @@ def claim_page(
     and of the table, and which of its vectors have ordered indexes)."""
     rows = partial(claim_rows, drafts_visible=drafts_visible, filters=filters)
     order = ORDERINGS[ordering]
-    filtered = filters != ClaimFilters()
+    filtered = bool(filters.given())
     read = None
     # A filter's best plan depends on its value (claims/platform/db/statements.py).
     with planned_for_values(filtered):
@@ -128,7 +133,7 @@ def _compiled_by_id(drafts_visible: bool, filters: ClaimFilters) -> PageReader |
     the ORM built and compiled it on every request, a tenth of a list request's time in process
     (docs/PERFORMANCE.md). For the filters whose values a kept statement can take as parameters,
     text and integers; None for the others (`claimant`, `updated_after`, `q`), built each time."""
-    given = {f.name: value for f in fields(filters) if (value := getattr(filters, f.name)) is not None}
+    given = filters.given()
     if not given.keys() <= COMPILED_FILTERS:
         return None
     names = tuple(sorted(given))
@@ -169,7 +174,7 @@ def _ordered_search(drafts_visible: bool, filters: ClaimFilters) -> PageReader |
     not, or where other filters narrow the search (their best plan depends on them, so those
     pages keep the GIN paths, the text index or the walk)."""
     using = raw.reading(Claim)
-    if replace(filters, q=None) != ClaimFilters():
+    if filters.given().keys() != {"q"}:
         return None
     if not _searched(drafts_visible).keys() <= ORDERED_VECTORS.of(Claim, using):
         return None

@@ -27,8 +27,10 @@ from django.db.models import QuerySet
 
 from claims.platform.db import raw
 
-# Shapes kept per process, the least recently used dropped first: a page size and an offset
-# each make a shape, so the bound keeps odd requests from growing the cache without end.
+# Shapes kept per process, the least recently used dropped first. A page size, a direction, a
+# set of filters each make a shape: thousands are possible, so a shape is compiled only on its
+# second request among the last MAX_SHAPES new ones (`_seen`), and a client cycling through odd
+# shapes, each run by the ORM as before, cannot push out the statements every request uses.
 MAX_SHAPES = 512
 
 Values = Mapping[str, str | int]
@@ -46,6 +48,7 @@ class Statement:
 
 
 _kept: OrderedDict[tuple[Hashable, str], Statement | None] = OrderedDict()
+_seen: OrderedDict[tuple[Hashable, str], None] = OrderedDict()  # shapes asked for once so far
 _keeping = threading.Lock()  # a worker's threads share the kept statements
 
 
@@ -64,14 +67,22 @@ def rows(
 ) -> list[dict[str, Any]]:
     """The rows of `build(values)`, a `.values()` queryset read from `using`, as the ORM returns
     them. `key` names the statement's shape: every call with one key must build the same SQL
-    whatever `values`, which is built only the first time."""
+    whatever `values`. The first call of a shape runs the ORM; the second compiles the shape,
+    and later ones reuse it."""
     kept_key = (key, using)
     with _keeping:
-        known = kept_key in _kept
-        if known:
+        if kept_key in _kept:
             _kept.move_to_end(kept_key)
-            statement = _kept[kept_key]
-    if not known:
+            statement, compile_now = _kept[kept_key], False
+        elif kept_key in _seen:  # its second run: compiled now
+            del _seen[kept_key]
+            statement, compile_now = None, True
+        else:  # its first: the ORM's, and remembered
+            _seen[kept_key] = None
+            if len(_seen) > MAX_SHAPES:
+                _seen.popitem(last=False)
+            statement, compile_now = None, False
+    if compile_now:
         statement = _compile(build, values)
         with _keeping:
             _kept[kept_key] = statement
@@ -163,3 +174,4 @@ def forget() -> None:
     """Drop every kept statement (tests that change what a shape compiles to)."""
     with _keeping:
         _kept.clear()
+        _seen.clear()
