@@ -29,8 +29,9 @@ from claims.platform.db import raw
 
 # Shapes kept per process, the least recently used dropped first. A page size, a direction, a
 # set of filters each make a shape: thousands are possible, so a shape is compiled only on its
-# second request among the last MAX_SHAPES new ones (`_seen`), and a client cycling through odd
-# shapes, each run by the ORM as before, cannot push out the statements every request uses.
+# second request among the last MAX_SHAPES new ones (`_seen`), and a client cycling through
+# shapes it asks for once, each run by the ORM as before, cannot push out the statements every
+# request uses.
 MAX_SHAPES = 512
 
 Values = Mapping[str, str | int]
